@@ -1,0 +1,9 @@
+#!/bin/sh
+# The one command that runs every test on a fresh clone: installs npm and
+# Debian packages when missing, type-checks, then runs the whole suite.
+set -e
+cd "$(dirname "$0")/.."
+sh scripts/ensure-deps.sh
+sh scripts/ensure-debs.sh sip-tester sipsak
+npx tsc -p tsconfig.json --noEmit
+node scripts/run-tests.mjs "$@"
