@@ -1,0 +1,29 @@
+// Byte-Range (RFC 4975 §7.1.1, §9): positions start at 1; range-end and
+// total may be "*" (unknown or interruptible).
+import { MsrpParseError } from './msrp-parse-error.js';
+
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number | '*';
+  readonly total: number | '*';
+}
+
+const BYTE_RANGE = /^([0-9]{1,15})-([0-9]{1,15}|\*)\/([0-9]{1,15}|\*)$/;
+
+export function parseByteRange(value: string): ByteRange {
+  const m = BYTE_RANGE.exec(value.trim());
+  if (!m) throw new MsrpParseError(`bad Byte-Range: ${value}`);
+  const start = Number(m[1]);
+  // RFC 4975 §7.1.1: "The first octet in the message has a position of one".
+  if (start < 1) throw new MsrpParseError(`Byte-Range start must be at least 1: ${value}`);
+  const end = m[2] === '*' ? '*' : Number(m[2]);
+  const total = m[3] === '*' ? '*' : Number(m[3]);
+  // "1-0/0" is the legal empty range; otherwise an end before the start is nonsense.
+  if (end !== '*' && end < start - 1) throw new MsrpParseError(`Byte-Range end before start: ${value}`);
+  if (total !== '*' && end !== '*' && end > total) throw new MsrpParseError(`Byte-Range end beyond total: ${value}`);
+  return { start, end, total };
+}
+
+export function formatByteRange(r: ByteRange): string {
+  return `${r.start}-${r.end}/${r.total}`;
+}
