@@ -9,6 +9,17 @@ import { Metrics } from './http/metrics.js';
 import { openSqlite, type SqliteDatabase } from './store/sqlite/open.js';
 import { SqliteUsers } from './store/sqlite/users.js';
 import { SqliteBindings } from './store/sqlite/bindings.js';
+import { lookup } from 'node:dns/promises';
+import { readFileSync as readFile } from 'node:fs';
+import { NonceIssuer } from './formats/digest-nonce.js';
+import { systemClock } from './formats/clock.js';
+import { NodeSipTransport } from './sip/transport/node-transport.js';
+import { TransactionLayer } from './sip/transaction/transaction-layer.js';
+import { newTag } from './sip/ids.js';
+import { DigestAuthenticator } from './core/digest-auth.js';
+import { LocalAddresses } from './core/local-addresses.js';
+import { Registrar } from './core/registrar.js';
+import { SipCore } from './core/sip-core.js';
 
 /** What `startServer` returns: the running service. */
 export interface RunningServer {
@@ -34,11 +45,61 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const bindings = new SqliteBindings(db);
   const metrics = new Metrics();
   const secret = loadSecret(config.data);
-  void users;
-  void bindings;
-  void secret;
+  const now = () => systemClock.now();
+
+  // ---- SIP/IP core -----------------------------------------------------------
+  const transport = new NodeSipTransport({ clock: systemClock });
+  transport.onError = (err) => log.debug({ err }, 'transport error');
+  const local = new LocalAddresses(config.domain);
+  const nonces = new NonceIssuer({
+    secret,
+    now,
+    random: (n) => randomBytes(n),
+    lifetimeMs: config.nonceLifetime * 1000,
+  });
+  // MD5 first: most deployed SIP clients read only the first challenge (docs/decisions.md).
+  const auth = new DigestAuthenticator({ realm: config.domain, users, nonces, algorithms: ['MD5', 'SHA-256'] });
+  const registrar = new Registrar({
+    bindings,
+    minExpires: config.minExpires,
+    maxExpires: config.maxExpires,
+    defaultExpires: config.defaultExpires,
+    toTag: () => newTag(),
+  });
+  let core!: SipCore;
+  const layer = new TransactionLayer({
+    transport,
+    clock: systemClock,
+    core: {
+      receiveRequest: (r, i) => core.receiveRequest(r, i),
+      receiveAck: (a, i) => core.receiveAck(a, i),
+      receiveStrayResponse: (r, i) => core.receiveStrayResponse(r, i),
+      receiveCancel: (c, inv, i) => core.receiveCancel(c, inv, i),
+    },
+    rport: true,
+  });
+  core = new SipCore({
+    layer,
+    transport,
+    local,
+    users,
+    bindings,
+    registrar,
+    auth,
+    resolve: async (host) => (await lookup(host)).address,
+    routes: config.routes,
+    log,
+    now,
+    observer: {
+      request: (method) => metrics.sipRequests.inc({ method }),
+      response: (method, status) => metrics.sipResponses.inc({ method, class: `${Math.floor(status / 100)}xx` }),
+      register: (outcome) => metrics.registerRequests.inc({ outcome }),
+    },
+  });
+  transport.onFlowClosed = (flow) => core.flowClosed(flow);
 
   const upgrades = new Map<string, UpgradeHandler>();
+  upgrades.set('/sip', (req, socket, head) => transport.handleUpgrade(req, socket, head));
   const http = createServer((req, res) => void handleHttp(req, res));
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -57,14 +118,47 @@ export async function startServer(config: Config): Promise<RunningServer> {
       return;
     }
     if (path === '/metrics') {
+      const t = Date.now();
+      metrics.registrations.set(await bindings.count(t));
+      metrics.transactions.set({ side: 'client' }, layer.clientTransactionCount);
+      metrics.transactions.set({ side: 'server' }, layer.serverTransactionCount);
+      const byProto = new Map<string, number>();
+      for (const f of transport.openFlows()) byProto.set(f.protocol, (byProto.get(f.protocol) ?? 0) + 1);
+      for (const p of ['TCP', 'TLS', 'WS', 'WSS']) metrics.connections.set({ protocol: p }, byProto.get(p) ?? 0);
+      metrics.sipMalformed.reset();
+      metrics.sipMalformed.inc(transport.counters.malformed ?? 0);
       res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   }
 
+  const addresses: string[] = [];
+  const sipHost = config.sip.host;
+  const udp = await transport.listenUdp({ host: sipHost, port: config.sip.port });
+  const tcp = await transport.listenTcp({ host: sipHost, port: config.sip.port });
+  local.add(udp);
+  local.add(tcp);
+  addresses.push(`sip:udp:${fmt(udp)}`, `sip:tcp:${fmt(tcp)}`);
+  if (config.sips) {
+    const tls = await transport.listenTls({
+      host: config.sips.host,
+      port: config.sips.port,
+      tls: { cert: readFile(config.tlsCert!), key: readFile(config.tlsKey!) },
+    });
+    local.add(tls);
+    addresses.push(`sips:tls:${fmt(tls)}`);
+  }
   await listen(http, config.http.host, config.http.port);
-  const addresses = [`http:${config.http.host}:${config.http.port}`];
+  const httpAddr = http.address();
+  const httpPort = typeof httpAddr === 'object' && httpAddr ? httpAddr.port : config.http.port;
+  transport.advertise('WS', { address: config.http.host, port: httpPort });
+  local.add({ address: config.http.host, port: httpPort });
+  addresses.push(`http:${config.http.host}:${httpPort}`, `ws:${config.http.host}:${httpPort}/sip`);
+
+  // Expired bindings leave the store on time even when nobody asks for them.
+  const purge = setInterval(() => void bindings.purgeExpired(Date.now()), 30_000);
+  purge.unref();
   log.info({ addresses }, 'listening');
 
   return {
@@ -72,12 +166,26 @@ export async function startServer(config: Config): Promise<RunningServer> {
     config,
     addresses: () => addresses,
     async stop() {
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeAllConnections?.();
+      clearInterval(purge);
+      // In-flight transactions get a moment to finish before the sockets go.
+      const deadline = Date.now() + 2000;
+      while (layer.serverTransactionCount + layer.clientTransactionCount > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      layer.close();
+      await transport.close();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections?.();
+      });
       db.close();
       log.flush?.();
     },
   };
+}
+
+function fmt(hp: { address: string; port: number }): string {
+  return hp.address.includes(':') ? `[${hp.address}]:${hp.port}` : `${hp.address}:${hp.port}`;
 }
 
 function listen(server: HttpServer, host: string, port: number): Promise<void> {

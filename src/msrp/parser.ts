@@ -82,8 +82,9 @@ export class MsrpStreamParser {
     try {
       this.#parse();
     } catch (e) {
-      this.#failed = e instanceof MsrpParseError ? e : new MsrpParseError(String(e));
-      throw this.#failed;
+      // Only our own errors poison the stream; a throwing onMessage is the caller's bug.
+      if (e instanceof MsrpParseError) this.#failed = e;
+      throw e;
     }
   }
 
@@ -208,10 +209,10 @@ export class MsrpStreamParser {
       this.#needle = endLineNeedle(this.#tid);
       return false;
     }
-    if (buf[ls] === DASH && le - ls >= 8 && buf[ls + 1] === DASH && buf[ls + 6] === DASH) {
+    if (buf[ls] === DASH) {
       // RFC 4975 §7.1: "A request without a body MUST contain an end-line
-      // after the final header field."
-      const tid = latin1Decode(buf, ls + 7, le - 1);
+      // after the final header field." (A header name starts with ALPHA.)
+      const tid = le - ls > 8 ? latin1Decode(buf, ls + 7, le - 1) : '';
       if (latin1Decode(buf, ls, ls + 7) !== '-------' || tid !== this.#tid || !isFlag(buf[le - 1])) {
         throw new MsrpParseError('bad end-line');
       }

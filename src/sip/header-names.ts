@@ -109,6 +109,36 @@ export function headerIdentity(wireName: string): { key: string; name: string } 
   return { key, name: spec ? spec.name : wireName };
 }
 
+// The parser's fast path: candidates indexed by (length, first character),
+// matched with startsWith at the name's offset, so a canonically spelled
+// name is recognised without slicing or hashing it.
+const MAX_FAST = 32;
+const fast: Array<Array<{ spelling: string; id: { key: string; name: string } }> | undefined> = [];
+for (const [spelling, id] of exact) {
+  if (spelling.length >= MAX_FAST) continue;
+  const slot = spelling.length * 128 + spelling.charCodeAt(0);
+  (fast[slot] ??= []).push({ spelling, id });
+}
+
+/**
+ * The identity of the header name text[start, end) when it is spelled
+ * canonically or as a compact form; undefined otherwise (then call
+ * headerIdentity on the slice).
+ */
+export function knownHeaderAt(text: string, start: number, end: number): { key: string; name: string } | undefined {
+  const len = end - start;
+  if (len >= MAX_FAST) return undefined;
+  const c = text.charCodeAt(start);
+  if (c >= 128) return undefined;
+  const list = fast[len * 128 + c];
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i++) {
+    const cand = list[i]!;
+    if (text.startsWith(cand.spelling, start)) return cand.id;
+  }
+  return undefined;
+}
+
 /** The lookup key of a header name given by code ('Call-ID', 'i', 'call-id' → 'call-id'). */
 export function headerKey(name: string): string {
   return headerIdentity(name).key;

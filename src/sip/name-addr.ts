@@ -1,5 +1,5 @@
-import { isTokenChar } from './chars.js';
-import { Params } from './params.js';
+import { isTokenChar, isWhite, skipWhite, trimWhite } from './chars.js';
+import { Params, parseParamList } from './params.js';
 import { SipParseError } from './parse-error.js';
 import { quote, readQuoted } from './scan.js';
 import { formatUri, parseUri, type Uri } from './uri.js';
@@ -8,8 +8,8 @@ import { formatUri, parseUri, type Uri } from './uri.js';
  * The value of From, To, Contact, Route, Record-Route, P-Asserted-Identity,
  * Refer-To...: RFC 3261 §20.10 / §25.1
  *   ( name-addr / addr-spec ) *( SEMI param )
- * `displayName` is unquoted; `bracketed` remembers whether the URI was in
- * <...>, because without them parameters belong to the header, not the URI.
+ * `displayName` is unquoted. Without <...> parameters belong to the header,
+ * not the URI (RFC 4475 cparam01 vs cparam02).
  */
 export interface NameAddr {
   readonly displayName: string | null;
@@ -18,48 +18,96 @@ export interface NameAddr {
 }
 
 export function parseNameAddr(value: string): NameAddr {
-  const s = value.trim();
-  let i = 0;
+  const end = trimEnd(value);
+  let i = skipWhite(value, 0, end);
+  if (i === end) throw new SipParseError('empty name-addr');
   let displayName: string | null = null;
-  const lt = findLaquot(s);
-  if (lt !== -1) {
-    if (s.charCodeAt(0) === 34) {
-      const [dn, end] = readQuoted(s, 0);
-      displayName = dn;
-      i = end;
-      while (i < lt && (s[i] === ' ' || s[i] === '\t')) i++;
-      if (i !== lt) throw new SipParseError('junk between display name and <');
-    } else {
-      const dn = s.slice(0, lt).trim();
-      // display-name = *(token LWS): refuse non-token characters (RFC 4475 baddn).
-      for (let k = 0; k < dn.length; k++) {
-        const c = dn.charCodeAt(k);
-        if (c !== 32 && c !== 9 && !isTokenChar(c)) throw new SipParseError(`bad character in display name "${dn}"`);
-      }
-      displayName = dn.length > 0 ? dn.replace(/[ \t]+/g, ' ') : null;
+  let lt: number;
+  if (value.charCodeAt(i) === 34) {
+    // display-name = quoted-string, then LAQUOT = SWS "<"
+    let dn: string;
+    let after: number;
+    try {
+      [dn, after] = readQuoted(value, i);
+    } catch (e) {
+      if (e instanceof SipParseError) throw new SipParseError('unterminated quoted string in display name');
+      throw e;
     }
-    const gt = s.indexOf('>', lt);
-    if (gt === -1) throw new SipParseError('missing > after URI');
-    const inner = s.slice(lt + 1, gt);
-    // RFC 4475 badaspec: no LWS inside the angle brackets.
-    if (inner.length === 0 || /[ \t]/.test(inner)) throw new SipParseError('white space inside <addr-spec>');
-    const uri = parseUri(inner);
-    const rest = s.slice(gt + 1).trim();
-    if (rest.length > 0 && rest[0] !== ';') throw new SipParseError('junk after >');
-    return { displayName, uri, params: Params.parse(rest) };
+    displayName = dn;
+    lt = skipWhite(value, after, end);
+    if (lt >= end || value.charCodeAt(lt) !== 60) throw new SipParseError('junk between display name and <');
+  } else {
+    // display-name = *(token LWS); "<" may follow a token directly (RFC 4475 lwsdisp).
+    let j = i;
+    for (; j < end; j++) {
+      const c = value.charCodeAt(j);
+      if (!isTokenChar(c) && !isWhite(c)) break;
+    }
+    if (j < end && value.charCodeAt(j) === 60) {
+      lt = j;
+      if (j > i) displayName = collapseWhite(value.slice(i, trimEndFrom(value, i, j)));
+    } else {
+      if (findLaquot(value, i) !== -1) {
+        // RFC 4475 baddn: a comma (or other non-token character) needs quotes.
+        throw new SipParseError(`bad character in display name "${value.slice(i, value.indexOf('<', i)).trim()}"`);
+      }
+      return parseAddrSpec(value, i, end);
+    }
   }
-  // addr-spec form: the URI ends at the first ';' and may carry no '?' or ','
-  // (RFC 3261 §20: "...the URI MUST be enclosed in angle brackets").
-  const semi = s.indexOf(';');
-  const uriText = (semi === -1 ? s : s.slice(0, semi)).trim();
-  if (/[?,\s]/.test(uriText)) throw new SipParseError(`addr-spec "${uriText}" needs <>`);
-  const uri = parseUri(uriText);
-  return { displayName: null, uri, params: semi === -1 ? new Params() : Params.parse(s.slice(semi)) };
+  const gt = value.indexOf('>', lt + 1);
+  if (gt === -1 || gt >= end) throw new SipParseError('missing > after URI');
+  // RFC 4475 badaspec: no LWS inside the angle brackets.
+  for (let k = lt + 1; k < gt; k++) {
+    const c = value.charCodeAt(k);
+    if (c === 32 || c === 9) throw new SipParseError('white space inside <addr-spec>');
+  }
+  if (gt === lt + 1) throw new SipParseError('empty <addr-spec>');
+  const uri = parseUri(value.slice(lt + 1, gt));
+  const p = skipWhite(value, gt + 1, end);
+  if (p < end && value.charCodeAt(p) !== 59) throw new SipParseError('junk after >');
+  return { displayName, uri, params: new Params(parseParamList(value, p, end, false)) };
 }
 
-function findLaquot(s: string): number {
-  let inQuote = false;
+/**
+ * addr-spec form: the URI ends at the first ";" and may carry no "?" or ","
+ * (RFC 3261 §20: "If the URI contains a comma, question mark or semicolon,
+ * the URI MUST be enclosed in angle brackets"; RFC 4475 regbadct).
+ */
+function parseAddrSpec(value: string, from: number, end: number): NameAddr {
+  let semi = value.indexOf(';', from);
+  if (semi === -1 || semi > end) semi = end;
+  const uriEnd = trimEndFrom(value, from, semi);
+  for (let k = from; k < uriEnd; k++) {
+    const c = value.charCodeAt(k);
+    if (c === 63 || c === 44 || c === 32 || c === 9) {
+      throw new SipParseError(`addr-spec "${value.slice(from, uriEnd)}" needs <>`);
+    }
+  }
+  const uri = parseUri(value.slice(from, uriEnd));
+  return { displayName: null, uri, params: new Params(parseParamList(value, semi, end, false)) };
+}
+
+function trimEnd(s: string): number {
+  return trimEndFrom(s, 0, s.length);
+}
+
+function trimEndFrom(s: string, from: number, to: number): number {
+  while (to > from && isWhite(s.charCodeAt(to - 1))) to--;
+  return to;
+}
+
+function collapseWhite(s: string): string {
   for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 9 || (c === 32 && isWhite(s.charCodeAt(i + 1)))) return s.replace(/[ \t]+/g, ' ');
+  }
+  return s;
+}
+
+/** Index of the first "<" outside a quoted string, or -1. */
+function findLaquot(s: string, from: number): number {
+  let inQuote = false;
+  for (let i = from; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (inQuote) {
       if (c === 92) i++;
@@ -67,13 +115,26 @@ function findLaquot(s: string): number {
     } else if (c === 34) inQuote = true;
     else if (c === 60) return i;
   }
-  if (inQuote) throw new SipParseError('unterminated quoted string in display name');
   return -1;
+}
+
+function isTokenWords(s: string): boolean {
+  if (s.length === 0) return false;
+  let prevSpace = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32) {
+      if (prevSpace) return false;
+      prevSpace = true;
+    } else if (isTokenChar(c)) prevSpace = false;
+    else return false;
+  }
+  return !prevSpace;
 }
 
 /** Prints as name-addr (always with <>, which is never wrong). */
 export function formatNameAddr(na: NameAddr): string {
-  const dn = na.displayName === null ? '' : (/^[\w.!%*+`'~-]+(?: [\w.!%*+`'~-]+)*$/.test(na.displayName) ? na.displayName : quote(na.displayName)) + ' ';
+  const dn = na.displayName === null ? '' : (isTokenWords(na.displayName) ? na.displayName : quote(na.displayName)) + ' ';
   return `${dn}<${formatUri(na.uri)}>${na.params.toString()}`;
 }
 
@@ -81,6 +142,6 @@ export function formatNameAddr(na: NameAddr): string {
 export type ContactValue = { readonly star: true } | (NameAddr & { readonly star?: false });
 
 export function parseContact(value: string): ContactValue {
-  if (value.trim() === '*') return { star: true };
+  if (trimWhite(value) === '*') return { star: true };
   return parseNameAddr(value);
 }

@@ -1,6 +1,14 @@
-import { isToken } from './chars.js';
+import {
+  GEN_VALUE_CHARS,
+  inTable,
+  isEscapedRun,
+  isTokenChar,
+  skipWhite,
+  URI_PARAM_NAME_CHARS,
+  URI_PARAM_VALUE_CHARS,
+} from './chars.js';
 import { SipParseError } from './parse-error.js';
-import { readQuoted, quote, splitTopLevel } from './scan.js';
+import { quote, readQuoted } from './scan.js';
 
 /**
  * Ordered generic parameters (";name=value" or ";name"). Names compare
@@ -14,6 +22,22 @@ export interface Param {
   readonly quoted: boolean;
 }
 
+/** ASCII case-insensitive equality (parameter and header names are ASCII tokens). */
+export function equalsIgnoreCase(a: string, b: string): boolean {
+  if (a === b) return true;
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 65 && x <= 90) x += 32;
+    if (y >= 65 && y <= 90) y += 32;
+    if (x !== y) return false;
+  }
+  return true;
+}
+
 export class Params {
   readonly list: Param[];
 
@@ -23,46 +47,12 @@ export class Params {
 
   /** Parses ";a=b;c" text (leading ';' optional). `uriStyle` forbids quotes and LWS (URI parameters). */
   static parse(text: string, uriStyle = false): Params {
-    const out: Param[] = [];
-    const s = text.startsWith(';') ? text.slice(1) : text;
-    if (s.length === 0) {
-      if (text.length > 0) throw new SipParseError('empty parameter');
-      return new Params(out);
-    }
-    for (const raw of uriStyle ? s.split(';') : splitTopLevel(s, ';')) {
-      const eq = raw.indexOf('=');
-      const name = (eq === -1 ? raw : raw.slice(0, eq)).trim();
-      if (name.length === 0) throw new SipParseError('empty parameter');
-      if (uriStyle) {
-        if (!/^[-\w.!~*'()\[\]/:&+$%]+$/.test(name)) throw new SipParseError(`bad URI parameter name "${name}"`);
-        const value = eq === -1 ? null : raw.slice(eq + 1);
-        if (value !== null && !/^[-\w.!~*'()\[\]/:&+$%@]*$/.test(value))
-          throw new SipParseError(`bad URI parameter value in "${raw}"`);
-        out.push({ name, value, quoted: false });
-        continue;
-      }
-      if (!isToken(name)) throw new SipParseError(`bad parameter name "${name}"`);
-      if (eq === -1) {
-        out.push({ name, value: null, quoted: false });
-        continue;
-      }
-      const v = raw.slice(eq + 1).trim();
-      if (v.startsWith('"')) {
-        const [unq, end] = readQuoted(v, 0);
-        if (end !== v.length) throw new SipParseError(`junk after quoted parameter "${name}"`);
-        out.push({ name, value: unq, quoted: true });
-      } else {
-        // gen-value = token / host / quoted-string; host covers IPv6 references.
-        if (v.length === 0 || !/^[-\w.!%*+`'~:\[\]]+$/.test(v)) throw new SipParseError(`bad value for parameter "${name}"`);
-        out.push({ name, value: v, quoted: false });
-      }
-    }
-    return new Params(out);
+    return new Params(parseParamList(text, 0, text.length, uriStyle));
   }
 
   private index(name: string): number {
-    const n = name.toLowerCase();
-    for (let i = 0; i < this.list.length; i++) if (this.list[i]!.name.toLowerCase() === n) return i;
+    const l = this.list;
+    for (let i = 0; i < l.length; i++) if (equalsIgnoreCase(l[i]!.name, name)) return i;
     return -1;
   }
 
@@ -106,5 +96,79 @@ export class Params {
       if (p.value !== null) s += '=' + (p.quoted ? quote(p.value) : p.value);
     }
     return s;
+  }
+}
+
+/**
+ * Parses the parameters in s[from, end) (one leading ';' optional).
+ * Header parameters (RFC 3261 §25.1 generic-param) allow LWS around ";" and
+ * "=" (SEMI and EQUAL are SWS-delimited) and quoted values; URI parameters
+ * (uri-parameter) are paramchar runs with %HH escapes only.
+ */
+export function parseParamList(s: string, from: number, end: number, uriStyle: boolean): Param[] {
+  const out: Param[] = [];
+  let i = from;
+  if (uriStyle) {
+    if (i < end && s.charCodeAt(i) === 59) i++;
+    else if (i === end) return out;
+    for (;;) {
+      let semi = s.indexOf(';', i);
+      if (semi === -1 || semi > end) semi = end;
+      let eq = s.indexOf('=', i);
+      if (eq === -1 || eq > semi) eq = semi;
+      if (eq === i) throw new SipParseError('empty parameter');
+      if (!isEscapedRun(s, i, eq, URI_PARAM_NAME_CHARS)) {
+        throw new SipParseError(`bad URI parameter name "${s.slice(i, eq)}"`);
+      }
+      const name = s.slice(i, eq);
+      let value: string | null = null;
+      if (eq < semi) {
+        if (!isEscapedRun(s, eq + 1, semi, URI_PARAM_VALUE_CHARS, true)) {
+          throw new SipParseError(`bad URI parameter value in "${s.slice(i, semi)}"`);
+        }
+        value = s.slice(eq + 1, semi);
+      }
+      out.push({ name, value, quoted: false });
+      if (semi === end) return out;
+      i = semi + 1;
+    }
+  }
+  i = skipWhite(s, i, end);
+  if (i === end) return out;
+  if (s.charCodeAt(i) === 59) i++;
+  for (;;) {
+    i = skipWhite(s, i, end);
+    const ns = i;
+    while (i < end && isTokenChar(s.charCodeAt(i))) i++;
+    if (i === ns) {
+      if (i === end || s.charCodeAt(i) === 59) throw new SipParseError('empty parameter');
+      throw new SipParseError(`bad parameter name "${s.slice(ns, Math.min(end, ns + 40))}"`);
+    }
+    const name = s.slice(ns, i);
+    i = skipWhite(s, i, end);
+    let value: string | null = null;
+    let quoted = false;
+    if (i < end && s.charCodeAt(i) === 61) {
+      i = skipWhite(s, i + 1, end);
+      if (i < end && s.charCodeAt(i) === 34) {
+        const [unq, after] = readQuoted(s, i);
+        if (after > end) throw new SipParseError(`unterminated quoted value of parameter "${name}"`);
+        value = unq;
+        quoted = true;
+        i = after;
+      } else {
+        const vs = i;
+        while (i < end && inTable(GEN_VALUE_CHARS, s.charCodeAt(i))) i++;
+        if (i === vs) throw new SipParseError(`bad value for parameter "${name}"`);
+        value = s.slice(vs, i);
+      }
+      i = skipWhite(s, i, end);
+    }
+    out.push({ name, value, quoted });
+    if (i === end) return out;
+    if (s.charCodeAt(i) !== 59) {
+      throw new SipParseError(quoted ? `junk after quoted parameter "${name}"` : `bad value for parameter "${name}"`);
+    }
+    i++;
   }
 }

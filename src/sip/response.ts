@@ -1,6 +1,22 @@
 import type { HeaderField } from './header-field.js';
 import { field, SipResponse, type SipRequest } from './message.js';
+import { parseNameAddr } from './name-addr.js';
+import { SipParseError } from './parse-error.js';
 import { reasonPhrase } from './status-phrases.js';
+
+/**
+ * Whether a To value carries a tag header parameter. A ";tag=" inside the
+ * <URI> or a quoted display name is not one; an unparsable To is treated as
+ * tagged so nothing is appended to it.
+ */
+function hasTag(to: string): boolean {
+  try {
+    return parseNameAddr(to).params.has('tag');
+  } catch (e) {
+    if (e instanceof SipParseError) return true;
+    throw e;
+  }
+}
 
 export interface ResponseOptions {
   readonly reason?: string;
@@ -36,7 +52,7 @@ export function responseFromFields(
         out.push(h.raw !== undefined ? h : field(h.name, h.value));
         break;
       case 'to':
-        if (opts.toTag !== undefined && status > 100 && !/;\s*tag\s*=/i.test(h.value)) {
+        if (opts.toTag !== undefined && status > 100 && !hasTag(h.value)) {
           out.push(field('To', `${h.value};tag=${opts.toTag}`));
         } else out.push(h);
         break;

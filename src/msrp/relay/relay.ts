@@ -1,0 +1,386 @@
+// An MSRP relay (RFC 4976), also the MSRP WebSocket server of RFC 7977:
+// clients AUTH with HTTP digest and get a Use-Path URI; requests whose
+// To-Path starts with one of our URIs are forwarded one hop on (our URI
+// popped from To-Path and pushed onto From-Path), re-chunked when large,
+// and a failure downstream comes back to the sender as a REPORT.
+import {
+  DIGEST_ALGORITHMS,
+  parseCredentials,
+  serializeChallenge,
+  verifyResponse,
+  DigestParseError,
+  type DigestAlgorithm,
+} from '../../formats/digest.js';
+import type { NonceIssuer } from '../../formats/digest-nonce.js';
+import { formatByteRange } from '../byte-range.js';
+import { chunkByteRange, splitChunk } from '../chunker.js';
+import { type Clock, type RandomSource, cryptoRandom, randomIdent, systemClock } from '../clock.js';
+import { MsrpConnection, type TransactionResult } from '../connection.js';
+import { formatStatus, getByteRange, getFailureReport, getSeconds, type FailureReport } from '../header-values.js';
+import { MsrpHeaders, type MsrpRequest } from '../message.js';
+import { MsrpParseError } from '../msrp-parse-error.js';
+import { MSRP_DEFAULT_PORT, msrpStatusPhrase } from '../status-codes.js';
+import type { MsrpConnector, MsrpTransport, MsrpTransportSink } from '../transport/transport.js';
+import { formatMsrpUri, parseMsrpPath, type MsrpUri } from '../uri.js';
+
+/** Where the relay finds users' digest HA1 values (shared with the SIP registrar and XCAP). */
+export interface DigestUserStore {
+  lookupHa1(username: string, realm: string, algorithm: DigestAlgorithm): Promise<string | undefined>;
+}
+
+export interface MsrpRelayOptions {
+  /** Authority of the URIs we hand out in Use-Path: how peers reach our TCP/TLS listener. */
+  host: string;
+  port?: number;
+  /** "msrps" when that listener is TLS. Default "msrp". */
+  scheme?: 'msrp' | 'msrps';
+  /** Other host names clients may address AUTH to (e.g. the WebSocket host). */
+  aliases?: readonly string[];
+  realm: string;
+  users: DigestUserStore;
+  nonces: NonceIssuer;
+  /** Opens connections to next hops. */
+  connector: MsrpConnector;
+  /** Algorithms offered in 401 challenges, preferred first. Default SHA-256 then MD5. */
+  algorithms?: readonly DigestAlgorithm[];
+  /** RFC 4976 §5.1 Expires bounds, seconds. Defaults 900 / 60 / 3600. */
+  defaultExpires?: number;
+  minExpires?: number;
+  maxExpires?: number;
+  /** Larger chunk bodies are split when forwarded (RFC 7977 §5.1 asks WebSocket servers to chunk). Default 64 KiB. */
+  maxForwardChunk?: number;
+  clock?: Clock;
+  random?: RandomSource;
+  transactionTimeoutMs?: number;
+}
+
+/** One client's authorisation: its Use-Path URI (by session-id) and the connection it came on. */
+interface Allocation {
+  readonly sessionId: string;
+  readonly uri: MsrpUri;
+  readonly username: string;
+  readonly conn: MsrpConnection;
+  expiresAt: number;
+}
+
+export class MsrpRelay implements MsrpTransportSink {
+  readonly #o: MsrpRelayOptions;
+  readonly #clock: Clock;
+  readonly #random: RandomSource;
+  readonly #allocations = new Map<string, Allocation>();
+  /** Connections by "scheme://host:port" of the hop they lead to (RFC 4975 §5.4 reuse). */
+  readonly #hops = new Map<string, Promise<MsrpConnection>>();
+  readonly #connections = new Set<MsrpConnection>();
+
+  constructor(opts: MsrpRelayOptions) {
+    this.#o = opts;
+    this.#clock = opts.clock ?? systemClock;
+    this.#random = opts.random ?? cryptoRandom;
+  }
+
+  get allocationCount(): number {
+    return this.#allocations.size;
+  }
+
+  acceptTransport(transport: MsrpTransport): MsrpConnection {
+    return this.#wrap(transport);
+  }
+
+  close(): void {
+    for (const c of [...this.#connections]) c.close();
+    this.#allocations.clear();
+  }
+
+  #wrap(transport: MsrpTransport): MsrpConnection {
+    const conn = new MsrpConnection({
+      transport,
+      clock: this.#clock,
+      random: this.#random,
+      transactionTimeoutMs: this.#o.transactionTimeoutMs,
+      delegate: {
+        onRequest: (c, r) => this.#onRequest(c, r),
+        onClose: (c) => this.#onClosed(c),
+      },
+    });
+    this.#connections.add(conn);
+    return conn;
+  }
+
+  #onClosed(conn: MsrpConnection): void {
+    this.#connections.delete(conn);
+    for (const [k, a] of this.#allocations) if (a.conn === conn) this.#allocations.delete(k);
+    for (const [k, p] of this.#hops) void p.then((c) => c === conn && this.#hops.delete(k), () => undefined);
+  }
+
+  #onRequest(conn: MsrpConnection, req: MsrpRequest): void {
+    let to: MsrpUri[];
+    let from: MsrpUri[];
+    try {
+      to = parseMsrpPath(req.headers.get('To-Path') ?? '');
+      from = parseMsrpPath(req.headers.get('From-Path') ?? '');
+    } catch (e) {
+      if (!(e instanceof MsrpParseError)) throw e;
+      this.#respond(conn, req, 400, undefined, e.reason);
+      return;
+    }
+    if (req.method === 'AUTH') {
+      void this.#onAuth(conn, req, to, from);
+      return;
+    }
+    if (req.method !== 'SEND' && req.method !== 'REPORT') {
+      this.#respond(conn, req, 501);
+      return;
+    }
+    // Remember which connection leads back to the previous hop, so a later
+    // request towards it reuses the connection (RFC 4975 §5.4).
+    if (!this.#isClientConnection(conn)) this.#learnHop(from[0]!, conn);
+    this.#forward(conn, req, to, from);
+  }
+
+  #isClientConnection(conn: MsrpConnection): boolean {
+    for (const a of this.#allocations.values()) if (a.conn === conn) return true;
+    return false;
+  }
+
+  // ---------------------------------------------------------------- AUTH (RFC 4976 §5, §6)
+
+  #isUs(uri: MsrpUri): boolean {
+    const h = uri.host.toLowerCase();
+    return h === this.#o.host.toLowerCase() || (this.#o.aliases ?? []).some((a) => a.toLowerCase() === h);
+  }
+
+  async #onAuth(conn: MsrpConnection, req: MsrpRequest, to: MsrpUri[], from: MsrpUri[]): Promise<void> {
+    // RFC 4976 §6.3: AUTH is addressed to the relay itself, one hop.
+    if (to.length !== 1 || !this.#isUs(to[0]!)) {
+      this.#respond(conn, req, 403, undefined, 'AUTH not addressed to this relay');
+      return;
+    }
+    const authz = req.headers.get('Authorization');
+    if (authz === undefined) {
+      this.#challenge(conn, req, false);
+      return;
+    }
+    let creds;
+    try {
+      creds = parseCredentials(authz);
+    } catch (e) {
+      if (!(e instanceof DigestParseError)) throw e;
+      this.#respond(conn, req, 400, undefined, e.reason);
+      return;
+    }
+    const verdict = this.#o.nonces.check(creds.nonce, creds.nc);
+    if (creds.realm !== this.#o.realm || verdict === 'invalid') {
+      this.#challenge(conn, req, false);
+      return;
+    }
+    if (verdict === 'stale') {
+      this.#challenge(conn, req, true);
+      return;
+    }
+    const algorithm = creds.algorithm ?? 'MD5';
+    const ha1 = await this.#o.users.lookupHa1(creds.username, creds.realm, algorithm);
+    // RFC 4976 §6.3: the digest-uri is the To-Path URI of the AUTH.
+    const uriMatches = creds.uri === req.headers.get('To-Path')!.trim();
+    if (ha1 === undefined || !uriMatches || !verifyResponse(creds, ha1, 'AUTH')) {
+      this.#challenge(conn, req, false);
+      return;
+    }
+    let expires: number | undefined;
+    try {
+      expires = getSeconds(req.headers, 'Expires');
+    } catch (e) {
+      if (!(e instanceof MsrpParseError)) throw e;
+      this.#respond(conn, req, 400, undefined, e.reason);
+      return;
+    }
+    const min = this.#o.minExpires ?? 60;
+    const max = this.#o.maxExpires ?? 3600;
+    if (expires !== undefined && expires < min) {
+      // RFC 4976 §5.1: too short an interval gets 423 with Min-Expires.
+      const h = new MsrpHeaders().append('Min-Expires', String(min));
+      this.#respond(conn, req, 423, h);
+      return;
+    }
+    const granted = Math.min(expires ?? this.#o.defaultExpires ?? 900, max);
+    const sessionId = randomIdent(this.#random, 16);
+    const uri: MsrpUri = {
+      scheme: this.#o.scheme ?? 'msrp',
+      host: this.#o.host,
+      port: this.#o.port ?? MSRP_DEFAULT_PORT,
+      sessionId,
+      transport: 'tcp',
+      params: [],
+    };
+    this.#allocations.set(sessionId, { sessionId, uri, username: creds.username, conn, expiresAt: this.#clock.now() + granted * 1000 });
+    void from;
+    const h = new MsrpHeaders().append('Use-Path', formatMsrpUri(uri)).append('Expires', String(granted));
+    this.#respond(conn, req, 200, h);
+  }
+
+  #challenge(conn: MsrpConnection, req: MsrpRequest, stale: boolean): void {
+    const h = new MsrpHeaders();
+    const nonce = this.#o.nonces.issue();
+    for (const algorithm of this.#o.algorithms ?? DIGEST_ALGORITHMS.filter((a) => !a.endsWith('-sess'))) {
+      h.append('WWW-Authenticate', serializeChallenge({ realm: this.#o.realm, nonce, qop: ['auth'], algorithm, stale }));
+    }
+    this.#respond(conn, req, 401, h);
+  }
+
+  // ---------------------------------------------------------------- forwarding (RFC 4976 §7)
+
+  #allocation(uri: MsrpUri): Allocation | undefined {
+    if (uri.sessionId === undefined || !this.#isUs(uri)) return undefined;
+    const a = this.#allocations.get(uri.sessionId);
+    if (a && a.expiresAt <= this.#clock.now()) {
+      this.#allocations.delete(uri.sessionId);
+      return undefined;
+    }
+    return a;
+  }
+
+  #forward(conn: MsrpConnection, req: MsrpRequest, to: MsrpUri[], from: MsrpUri[]): void {
+    const isSend = req.method === 'SEND';
+    let fr: FailureReport = 'yes';
+    try {
+      fr = isSend ? getFailureReport(req.headers) : 'no';
+    } catch (e) {
+      if (!(e instanceof MsrpParseError)) throw e;
+      this.#respond(conn, req, 400, undefined, e.reason);
+      return;
+    }
+    const here = to[0]!;
+    const alloc = this.#allocation(here);
+    if (!alloc || to.length < 2) {
+      // Not one of our URIs, or nowhere further to go.
+      if (isSend && fr !== 'no') this.#respond(conn, req, 481, undefined, undefined, here);
+      return;
+    }
+    // RFC 4976 §7.1: requests from outside may only reach the client of the
+    // allocation; the client itself may send anywhere.
+    const fromClient = conn === alloc.conn;
+    const nextTo = to.slice(1);
+    const nextFrom = [here, ...from];
+    let target: Allocation | undefined;
+    if (!fromClient) {
+      target = alloc;
+    } else {
+      // Both clients on this relay: hop over our own second URI directly.
+      const again = this.#allocation(nextTo[0]!);
+      if (again && nextTo.length >= 2) {
+        nextFrom.unshift(nextTo.shift()!);
+        target = again;
+      }
+    }
+    if (target && (nextTo.length !== 1 || nextTo[0]!.sessionId === undefined)) {
+      if (isSend && fr !== 'no') this.#respond(conn, req, 481, undefined, undefined, here);
+      return;
+    }
+    // Hop-by-hop: we answer the previous hop now (RFC 4975 §7.2) and report
+    // a downstream failure later in a REPORT (RFC 4975 §7.1.4).
+    if (isSend) this.#respond(conn, req, 200, undefined, undefined, here);
+    const nextHop = target ? Promise.resolve(target.conn) : this.#connectionTo(nextTo[0]!);
+    const toText = nextTo.map(formatMsrpUri).join(' ');
+    const fromText = nextFrom.map(formatMsrpUri).join(' ');
+    nextHop.then(
+      (out) => {
+        if (out.closed) throw new Error('next hop closed');
+        for (const fwd of this.#rewrite(out, req, toText, fromText)) {
+          out.sendRequest(fwd.request, fr === 'no' || !isSend ? undefined : (r) => this.#downstreamResult(conn, req, fr, here, fwd.range, r));
+        }
+      },
+    ).catch(() => {
+      if (isSend) this.#failureReport(conn, req, fr, here, undefined, 408, 'next hop unreachable');
+    });
+  }
+
+  /** The request as sent on: new transaction id, rewritten paths, split when large (RFC 4976 §7.3). */
+  #rewrite(out: MsrpConnection, req: MsrpRequest, toText: string, fromText: string): Array<{ request: MsrpRequest; range: string | undefined }> {
+    const body = req.body;
+    const max = this.#o.maxForwardChunk ?? 65536;
+    const range = body !== undefined ? safeRange(req) : undefined;
+    if (req.method !== 'SEND' || body === undefined || body.length <= max || !range) {
+      const h = withPaths(req.headers, toText, fromText);
+      return [{ request: { ...req, transactionId: out.newTransactionId(body), headers: h }, range: req.headers.get('Byte-Range') }];
+    }
+    const pieces = splitChunk(range.start - 1, body, max);
+    return pieces.map((p, i) => {
+      const last = i === pieces.length - 1;
+      const h = withPaths(req.headers, toText, fromText);
+      const br = formatByteRange(chunkByteRange(p.offset, p.data.length, range.total));
+      h.set('Byte-Range', br);
+      const flag = last ? req.flag : '+';
+      return { request: { kind: 'request', method: 'SEND', transactionId: out.newTransactionId(p.data), headers: h, body: p.data, flag }, range: br };
+    });
+  }
+
+  #downstreamResult(conn: MsrpConnection, req: MsrpRequest, fr: FailureReport, here: MsrpUri, range: string | undefined, r: TransactionResult): void {
+    if (r.status === 200) return;
+    if (fr === 'partial' && r.cause !== 'response') return;
+    this.#failureReport(conn, req, fr, here, range, r.status, r.comment);
+  }
+
+  /** RFC 4976 §7.3: a relay that cannot deliver sends a failure REPORT back to the sender. */
+  #failureReport(conn: MsrpConnection, req: MsrpRequest, fr: FailureReport, here: MsrpUri, range: string | undefined, status: number, comment?: string): void {
+    if (fr === 'no' || conn.closed) return;
+    const messageId = req.headers.get('Message-ID');
+    if (messageId === undefined) return;
+    const h = new MsrpHeaders();
+    h.append('To-Path', req.headers.get('From-Path')!.trim());
+    h.append('From-Path', formatMsrpUri(here));
+    h.append('Message-ID', messageId.trim());
+    const br = range ?? req.headers.get('Byte-Range');
+    if (br !== undefined) h.append('Byte-Range', br.trim());
+    h.append('Status', formatStatus(status, comment ?? msrpStatusPhrase(status)));
+    conn.sendRequest({ kind: 'request', method: 'REPORT', transactionId: conn.newTransactionId(), headers: h, body: undefined, flag: '$' });
+  }
+
+  #hopKey(uri: MsrpUri): string {
+    return `${uri.scheme}://${uri.host.toLowerCase()}:${uri.port ?? MSRP_DEFAULT_PORT}`;
+  }
+
+  #learnHop(uri: MsrpUri, conn: MsrpConnection): void {
+    const key = this.#hopKey(uri);
+    if (!this.#hops.has(key)) this.#hops.set(key, Promise.resolve(conn));
+  }
+
+  async #connectionTo(uri: MsrpUri): Promise<MsrpConnection> {
+    const key = this.#hopKey(uri);
+    const existing = this.#hops.get(key);
+    if (existing) {
+      const c = await existing.catch(() => undefined);
+      if (c && !c.closed) return c;
+    }
+    const p = this.#o.connector.connect(uri).then((t) => this.#wrap(t));
+    this.#hops.set(key, p);
+    p.catch(() => this.#hops.delete(key));
+    return p;
+  }
+
+  #respond(conn: MsrpConnection, req: MsrpRequest, status: number, extra?: MsrpHeaders, comment?: string, self?: MsrpUri): void {
+    if (req.method === 'REPORT') return;
+    const fromText = req.headers.get('From-Path')?.trim();
+    if (fromText === undefined) return;
+    const h = new MsrpHeaders();
+    // RFC 4975 §7.2: SEND responses go to the previous hop only; others carry the whole path back.
+    h.append('To-Path', req.method === 'SEND' ? fromText.split(/[ \t]+/)[0]! : fromText);
+    h.append('From-Path', self ? formatMsrpUri(self) : (req.headers.get('To-Path')?.trim().split(/[ \t]+/)[0] ?? ''));
+    if (extra) for (let i = 0; i < extra.size; i++) h.append(extra.names[i]!, extra.values[i]!);
+    conn.sendResponse({ kind: 'response', transactionId: req.transactionId, status, comment: comment ?? msrpStatusPhrase(status), headers: h, flag: '$' });
+  }
+}
+
+function withPaths(headers: MsrpHeaders, toText: string, fromText: string): MsrpHeaders {
+  const h = headers.clone();
+  h.set('To-Path', toText);
+  h.set('From-Path', fromText);
+  return h;
+}
+
+function safeRange(req: MsrpRequest): { start: number; total: number | '*' } | undefined {
+  try {
+    const r = getByteRange(req.headers);
+    return r ? { start: r.start, total: r.total } : { start: 1, total: '*' };
+  } catch {
+    return undefined;
+  }
+}

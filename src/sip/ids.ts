@@ -1,0 +1,63 @@
+import { MAGIC_COOKIE } from './via.js';
+
+/**
+ * Fills a buffer with random octets. Injected so tests get predictable
+ * branches, tags and Call-IDs; the default is WebCrypto, present in
+ * Node 20 and in browsers.
+ */
+export type RandomSource = (into: Uint8Array) => void;
+
+export const cryptoRandom: RandomSource = (into) => {
+  globalThis.crypto.getRandomValues(into);
+};
+
+// 32 unambiguous token characters: 5 bits per character.
+const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+
+function randomToken(random: RandomSource, length: number): string {
+  const bytes = new Uint8Array(length);
+  random(bytes);
+  let s = '';
+  for (const b of bytes) s += ALPHABET[b & 31];
+  return s;
+}
+
+/**
+ * A branch for a new transaction. RFC 3261 §8.1.1.7: "The branch ID
+ * inserted by an element compliant with this specification MUST always
+ * begin with the characters "z9hG4bK"", and it "MUST be unique across
+ * space and time for all requests sent by the UA". 20 random characters
+ * carry 100 bits.
+ */
+export function newBranch(random: RandomSource = cryptoRandom): string {
+  return MAGIC_COOKIE + randomToken(random, 20);
+}
+
+/**
+ * A From or To tag. RFC 3261 §19.3: "it MUST be globally unique and
+ * cryptographically random with at least 32 bits of randomness".
+ */
+export function newTag(random: RandomSource = cryptoRandom): string {
+  return randomToken(random, 10);
+}
+
+/**
+ * A Call-ID (RFC 3261 §8.1.1.4: "the use of cryptographically random
+ * identifiers ... is RECOMMENDED"), optionally "@host".
+ */
+export function newCallId(random: RandomSource = cryptoRandom, host?: string): string {
+  const id = randomToken(random, 24);
+  return host === undefined ? id : `${id}@${host}`;
+}
+
+/**
+ * The first CSeq number of a UAC or dialog. RFC 3261 §8.1.1.5: "The
+ * sequence number value MUST be expressible as a 32-bit unsigned integer
+ * and MUST be less than 2**31."
+ */
+export function initialCSeq(random: RandomSource = cryptoRandom): number {
+  const b = new Uint8Array(4);
+  random(b);
+  // Keep well below 2**31 so a long dialog cannot reach it.
+  return ((b[0]! << 16) | (b[1]! << 8) | b[2]!) + 1;
+}

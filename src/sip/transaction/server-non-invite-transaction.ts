@@ -1,0 +1,62 @@
+import type { SipRequest, SipResponse } from '../message.js';
+import type { Flow } from '../transport/types.js';
+import { ServerTransaction } from './server-transaction.js';
+import type { TransactionContext } from './transaction.js';
+import { TransactionState } from './transaction-state.js';
+import type { ServerTransactionUser } from './transaction-user.js';
+
+const S = TransactionState;
+
+/**
+ * The non-INVITE server transaction, RFC 3261 §17.2.2 (Figure 8).
+ *
+ *   Trying --1xx--> Proceeding --200-699--> Completed --Timer J--> Terminated
+ *     +--------------200-699------------------^
+ */
+export class ServerNonInviteTransaction extends ServerTransaction {
+  readonly kind = 'ServerNonInvite' as const;
+  protected readonly transitions = {
+    [S.Trying]: [S.Proceeding, S.Completed, S.Terminated],
+    [S.Proceeding]: [S.Completed, S.Terminated],
+    [S.Completed]: [S.Terminated],
+  };
+
+  constructor(key: string, request: SipRequest, flow: Flow, ctx: TransactionContext, user?: ServerTransactionUser) {
+    super(key, request, flow, ctx, user, S.Trying);
+  }
+
+  respond(response: SipResponse): boolean {
+    if (this.state !== S.Trying && this.state !== S.Proceeding) {
+      // "Any other final responses passed by the TU to the server transaction MUST be discarded
+      // while in the "Completed" state."
+      return false;
+    }
+    if (response.status < 200) {
+      // "While in the "Trying" state, if the TU passes a provisional response to the server
+      // transaction, the server transaction MUST enter the "Proceeding" state. The response MUST
+      // be passed to the transport layer for transmission."
+      if (this.state === S.Trying) this.stateTransition(S.Proceeding);
+      this.sendResponse(response);
+      return true;
+    }
+    // "If the TU passes a final response (status codes 200-699) to the server while in the
+    // "Proceeding" state, the transaction MUST enter the "Completed" state, and the response MUST
+    // be passed to the transport layer for transmission."
+    this.stateTransition(S.Completed);
+    this.sendResponse(response);
+    // "When the server transaction enters the "Completed" state, it MUST set Timer J to fire in
+    // 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
+    this.startTimer('J', this.timers.J, () => this.terminate());
+    return true;
+  }
+
+  receiveRequest(_request: SipRequest): void {
+    // Trying: "Once in the "Trying" state, any further request retransmissions are discarded."
+    // Proceeding: "If a retransmission of the request is received while in the "Proceeding" state,
+    // the most recently sent provisional response MUST be passed to the transport layer".
+    // Completed: "While in the "Completed" state, the server transaction MUST pass the final
+    // response to the transport layer for retransmission whenever a retransmission of the request
+    // is received."
+    if (this.state === S.Proceeding || this.state === S.Completed) this.resendLast();
+  }
+}

@@ -1,0 +1,84 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  XmlBufferInputProvider,
+  XmlDocument,
+  XsdValidator,
+  xmlRegisterInputProvider,
+} from 'libxml2-wasm';
+
+/**
+ * XML Schema validation of whole documents with libxml2 (compiled to wasm).
+ * The schemas live in src/xdms/schemas and are served to libxml2 from
+ * memory, so xs:import never reaches the network.
+ */
+export interface SchemaValidator {
+  /** Returns null when valid, else libxml2's first error message. */
+  validate(xml: string): string | null;
+}
+
+const SCHEMA_DIR = fileURLToPath(new URL('./schemas/', import.meta.url));
+const XML_XSD_URL = 'http://www.w3.org/2001/xml.xsd';
+
+let provider: XmlBufferInputProvider | null = null;
+const cache = new Map<string, SchemaValidator>();
+
+function schemaBytes(): Record<string, Uint8Array> {
+  const enc = new TextEncoder();
+  const out: Record<string, Uint8Array> = {};
+  for (const f of readdirSync(SCHEMA_DIR)) {
+    if (!f.endsWith('.xsd')) continue;
+    let text = readFileSync(SCHEMA_DIR + f, 'utf8');
+    if (f === 'rls-services.xsd') {
+      // RFC 4826 §4.2's schema uses rl:listType without importing the
+      // resource-lists namespace; XSD 1.0 needs the import to resolve it. The
+      // file is kept as printed and the import added here.
+      text = text.replace(
+        /(<xs:schema[^>]*>)/,
+        '$1<xs:import namespace="urn:ietf:params:xml:ns:resource-lists" schemaLocation="resource-lists.xsd"/>',
+      );
+    }
+    out[f] = enc.encode(text);
+  }
+  out[XML_XSD_URL] = out['xml.xsd']!;
+  return out;
+}
+
+function ensureProvider(): XmlBufferInputProvider {
+  if (provider === null) {
+    provider = new XmlBufferInputProvider(schemaBytes());
+    xmlRegisterInputProvider(provider);
+  }
+  return provider;
+}
+
+/** A validator for the schema file `name` (with its imports), compiled once per process. */
+export function loadSchema(name: string): SchemaValidator {
+  const hit = cache.get(name);
+  if (hit) return hit;
+  const bytes = schemaBytes()[name];
+  if (bytes === undefined) throw new Error(`no schema ${name} in ${SCHEMA_DIR}`);
+  ensureProvider();
+  const xsdDoc = XmlDocument.fromBuffer(bytes, { url: name });
+  const validator = XsdValidator.fromDoc(xsdDoc);
+  const v: SchemaValidator = {
+    validate(xml: string): string | null {
+      let doc: XmlDocument;
+      try {
+        doc = XmlDocument.fromString(xml);
+      } catch (e) {
+        return e instanceof Error ? e.message.trim() : String(e);
+      }
+      try {
+        validator.validate(doc);
+        return null;
+      } catch (e) {
+        return e instanceof Error ? e.message.trim().split('\n')[0]! : String(e);
+      } finally {
+        doc.dispose();
+      }
+    },
+  };
+  cache.set(name, v);
+  return v;
+}
