@@ -425,13 +425,22 @@ export class SipCore implements TransactionCore {
    */
   private async bindingDestination(b: Binding): Promise<Flow | Endpoint | undefined> {
     if (b.flow) {
+      // Connection reuse: a stream flow while it is open; a UDP flow only for an
+      // outbound (reg-id) binding, where the flow is what was registered (RFC 5626 §5.3).
       const f = this.o.transport.flowById(b.flow.id);
-      if (f && f.open) return f;
+      if (f && f.open && (f.reliable || b.regId !== null)) return f;
     }
     if (b.path.length > 0) return this.destinationFor(parseUri(stripAngles(b.path[0]!)));
-    if (b.flow && b.flow.protocol === 'UDP') return { protocol: 'UDP', address: b.flow.address, port: b.flow.port };
-    if (b.flow && b.flow.protocol !== 'UDP' && b.flow.protocol !== 'TCP' && b.flow.protocol !== 'TLS') return undefined;
-    return this.destinationFor(parseUri(b.contact));
+    const contact = parseUri(b.contact);
+    // Behind a NAT the Contact names a private address: a UDP REGISTER whose
+    // Contact host is not the address it came from is answered at that
+    // source (received/rport), as the NAT binding only lets that through.
+    if (b.flow && b.flow.protocol === 'UDP' && isSipUri(contact) && contact.host.replace(/^\[|\]$/g, '') !== b.flow.address) {
+      return { protocol: 'UDP', address: b.flow.address, port: b.flow.port };
+    }
+    // A WebSocket client cannot be connected to: without its flow it is unreachable (RFC 7118 §5).
+    if (b.flow && (b.flow.protocol === 'WS' || b.flow.protocol === 'WSS')) return undefined;
+    return this.destinationFor(contact);
   }
 
   private async destinationFor(uri: Uri): Promise<Endpoint | undefined> {

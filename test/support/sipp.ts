@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,6 +10,10 @@ export interface SippRun {
   /** Counters from the -trace_stat file's last line (SuccessfulCall(C), FailedCall(C)...). */
   readonly stats: Record<string, string>;
   readonly dir: string;
+  /** What the scenario's <log> actions wrote (-trace_logs). */
+  readonly logs: string;
+  /** sipp's own error log (-trace_err). */
+  readonly errors: string;
 }
 
 export interface SippOptions {
@@ -34,7 +38,7 @@ export interface SippOptions {
 /** Runs Debian's sipp (package sip-tester) with a scenario and collects its outcome. */
 export function startSipp(o: SippOptions): { done: Promise<SippRun>; kill: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
-  const args = ['-sf', o.scenario, '-nostdin', '-trace_stat', '-stf', join(dir, 'stat.csv'), '-fd', '1'];
+  const args = ['-sf', o.scenario, '-nostdin', '-trace_stat', '-stf', join(dir, 'stat.csv'), '-fd', '1', '-trace_logs', '-trace_err'];
   args.push('-t', o.transport ?? 'u1', '-i', '127.0.0.1');
   if (o.localPort !== undefined) args.push('-p', String(o.localPort));
   if (o.inf !== undefined) {
@@ -55,7 +59,15 @@ export function startSipp(o: SippOptions): { done: Promise<SippRun>; kill: () =>
   const done = new Promise<SippRun>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
-      resolve({ code, stdout, stderr, stats: readStats(join(dir, 'stat.csv')), dir });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        stats: readStats(join(dir, 'stat.csv')),
+        dir,
+        logs: readMatching(dir, /_logs\.log$/),
+        errors: readMatching(dir, /_errors\.log$/),
+      });
     });
   });
   return { done, kill: () => child.kill('SIGTERM') };
@@ -76,8 +88,13 @@ function readStats(path: string): Record<string, string> {
   return out;
 }
 
+function readMatching(dir: string, re: RegExp): string {
+  let out = '';
+  for (const f of readdirSync(dir)) if (re.test(f)) out += readFileSync(join(dir, f), 'utf8');
+  return out;
+}
+
 /** Why a sipp run failed, for assertion messages. */
 export function describeRun(r: SippRun): string {
-  const errs = existsSync(r.dir) ? r.stderr : '';
-  return `sipp exit ${r.code}\n${r.stdout.slice(-2000)}\n${errs.slice(-2000)}`;
+  return `sipp exit ${r.code}\n${r.errors.slice(-3000)}\n${r.stderr.slice(-1000)}`;
 }
