@@ -36,9 +36,9 @@ export class LocalAddresses {
     return isSipUri(uri) && uri.user === null && this.isOurs(uri.host, uri.port);
   }
 
-  /** The domain part of a SIP URI is ours (the user is one of ours). */
+  /** The host part of a SIP URI is ours: our domain, or one of our addresses (sip:bob@127.0.0.1:5060). */
   isLocalDomain(uri: Uri): boolean {
-    return isSipUri(uri) && this.isDomain(uri.host);
+    return isSipUri(uri) && (this.isDomain(uri.host) || this.isOurs(uri.host, uri.port));
   }
 }
 

@@ -176,7 +176,7 @@ export class SipCore implements TransactionCore {
       req.remove('route');
       for (const r of routes.slice(0, -1)) req.append('Route', r);
     }
-    this.popOwnRoutes(req);
+    const routedByUs = this.popOwnRoutes(req);
 
     if (isLoop(req, (h, p) => o.local.isOurs(h, p))) return this.reply(tx, 482);
 
@@ -192,8 +192,13 @@ export class SipCore implements TransactionCore {
     if (mf === 0) return this.reply(tx, 483);
 
     const inDialog = req.to().params.get('tag') !== undefined;
+    // A request we sent to ourselves (a spiral) was authorized on its first pass.
+    const fromUs = o.local.isOurs(incoming.flow.remote.address, incoming.flow.remote.port);
     let originator: string | null = null;
-    if (!inDialog && req.method !== 'ACK' && req.method !== 'CANCEL') {
+    if (fromUs) {
+      const pai = req.getAll('p-asserted-identity')[0];
+      originator = pai ? aorOfNameAddr(pai) : null;
+    } else if (!inDialog && req.method !== 'ACK' && req.method !== 'CANCEL') {
       const who = await this.authorize(req, tx, incoming);
       if (who === undefined) return;
       originator = who;
@@ -209,6 +214,13 @@ export class SipCore implements TransactionCore {
 
     if (req.uri.scheme === 'tel') return this.reply(tx, 404, { reason: 'No route for tel URIs' });
     const target = req.uri as SipUri;
+    if (!o.local.isLocalDomain(target) && inDialog && routedByUs) {
+      // §16.5: a mid-dialog request that came along our Record-Route goes to its Request-URI.
+      const dest = await this.destinationFor(target);
+      if (!dest) return this.reply(tx, 503, { reason: 'Next hop unknown' });
+      await this.fork(req, tx, [{ target, dest, path: [] }], incoming);
+      return;
+    }
     if (!o.local.isLocalDomain(target)) {
       // Other domains: only by a configured static route; otherwise refused by policy.
       const route = o.routes[target.host.toLowerCase()];
@@ -330,8 +342,9 @@ export class SipCore implements TransactionCore {
     originator: string | null,
   ): Promise<void> {
     const o = this.o;
-    const aor = aorOf(target);
     const name = target.user === null ? '' : unescapeUriPart(target.user);
+    // Users of ours are known by sip:name@domain, whatever host the URI used to reach us.
+    const aor = `sip:${name}@${o.local.domain}`;
     const local: LocalRequest = { request: req, tx, incoming, originator, target: aor };
     const user = name ? await o.users.get(name) : undefined;
     if (!user) {
@@ -453,19 +466,21 @@ export class SipCore implements TransactionCore {
     }
   }
 
-  /** Removes the Route entries that name us (§16.4; both entries of a double Record-Route). */
-  private popOwnRoutes(req: SipRequest): void {
+  /** Removes the Route entries that name us (§16.4; both entries of a double Record-Route); true if there were any. */
+  private popOwnRoutes(req: SipRequest): boolean {
+    let popped = false;
     for (;;) {
       const first = req.getAll('route')[0];
-      if (first === undefined) return;
+      if (first === undefined) return popped;
       let u: Uri;
       try {
         u = parseUri(stripAngles(first));
       } catch {
-        return;
+        return popped;
       }
-      if (!isSipUri(u) || u.user !== null || !this.o.local.isOurs(u.host, u.port)) return;
+      if (!isSipUri(u) || u.user !== null || !this.o.local.isOurs(u.host, u.port)) return popped;
       req.removeFirstValue('route');
+      popped = true;
     }
   }
 
@@ -502,6 +517,15 @@ export class SipCore implements TransactionCore {
     if (!res.has('via')) return;
     this.o.observer?.response?.(req.method, status);
     void this.o.transport.send(res, incoming.flow).catch(() => undefined);
+  }
+}
+
+function aorOfNameAddr(v: string): string | null {
+  try {
+    const u = parseUri(stripAngles(v));
+    return isSipUri(u) ? aorOf(u) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -238,3 +238,9 @@ export class LoopTransport implements SipTransport {
     return Promise.resolve();
   }
 }
+
+/** Two transports on one network: `a` at a.test:5060, `b` at b.test:5060. */
+export function loopPair(opts: LoopNetworkOptions): { net: LoopNetwork; a: LoopTransport; b: LoopTransport } {
+  const net = new LoopNetwork(opts);
+  return { net, a: net.transport('a.test', 5060), b: net.transport('b.test', 5060) };
+}

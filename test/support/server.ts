@@ -47,6 +47,7 @@ export interface TestServerOptions {
   readonly extra?: readonly string[];
   readonly sipPort?: number;
   readonly httpPort?: number;
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Starts `simpleim server` as operators do, on free loopback ports, and waits for its ready line. */
@@ -64,7 +65,7 @@ export async function startServer(o: TestServerOptions = {}): Promise<TestServer
     '--sip', `127.0.0.1:${sipPort}`, '--http', `127.0.0.1:${httpPort}`, '--msrp', `127.0.0.1:${await freePort()}`,
     '--log-level', 'warn', ...(o.extra ?? []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const readyLine = await new Promise<string>((resolve, reject) => {
