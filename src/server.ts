@@ -20,6 +20,10 @@ import { DigestAuthenticator } from './core/digest-auth.js';
 import { LocalAddresses } from './core/local-addresses.js';
 import { Registrar } from './core/registrar.js';
 import { SipCore } from './core/sip-core.js';
+import { SqliteXcapDocuments } from './store/sqlite/xcap-documents.js';
+import { createXcapHandler } from './xdms/xcap-handler-node.js';
+import { XdmsDirectory } from './xdms/xdms-directory.js';
+import { HttpDigestAuthenticator } from './http/http-digest.js';
 
 /** What `startServer` returns: the running service. */
 export interface RunningServer {
@@ -31,6 +35,8 @@ export interface RunningServer {
 }
 
 type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+/** An HTTP handler mounted at a path prefix (XCAP at /xcap/, the IM API at /im/...). */
+type HttpRoute = { readonly prefix: string; readonly handle: (req: IncomingMessage, res: ServerResponse) => void };
 
 /**
  * The composition root: opens the store, starts every listener from a
@@ -98,6 +104,26 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   transport.onFlowClosed = (flow) => core.flowClosed(flow);
 
+  // ---- HTTP routes (each feature mounts its prefix) ------------------------------
+  const routes: HttpRoute[] = [];
+  const httpAuth = new HttpDigestAuthenticator({ realm: config.domain, domain: config.domain, users, nonces, algorithms: ['MD5', 'SHA-256'] });
+
+  // ---- XDMS (RFC 4825 XCAP with the OMA IM usages) ---------------------------------
+  const xcapDocuments = new SqliteXcapDocuments(db);
+  const xdms = new XdmsDirectory(xcapDocuments);
+  const xcap = createXcapHandler({
+    store: xcapDocuments,
+    authenticator: httpAuth,
+    root: '/xcap',
+    trustedUsers: [`sip:im-server@${config.domain}`],
+    userExists: async (xui) => {
+      const m = /^sips?:([^@]+)@(.+)$/.exec(xui);
+      return !!m && m[2]!.toLowerCase() === config.domain.toLowerCase() && (await users.get(m[1]!)) !== undefined;
+    },
+  });
+  routes.push({ prefix: '/xcap/', handle: xcap });
+  void xdms;
+
   const upgrades = new Map<string, UpgradeHandler>();
   upgrades.set('/sip', (req, socket, head) => transport.handleUpgrade(req, socket, head));
   const http = createServer((req, res) => void handleHttp(req, res));
@@ -130,6 +156,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
       return;
     }
+    const route = routes.find((r) => path.startsWith(r.prefix));
+    if (route) return route.handle(req, res);
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   }
 

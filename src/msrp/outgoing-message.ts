@@ -196,15 +196,15 @@ export class OutgoingMessage implements ChunkSource {
   #emptyReported = false;
 
   /**
-   * Called when a failure arrives after `done` already resolved as delivered:
-   * with Failure-Report "partial" (or "no") nothing positive ever comes back,
-   * so an error response can only be reported late (RFC 4975 §7.1.1: the
-   * sender "MUST inform the user if it receives a non-recoverable error response").
+   * Called when a failure arrives after `done` already resolved without an
+   * end-to-end success REPORT: with Failure-Report "partial" nothing positive
+   * ever comes back, and a relay answers 200 hop by hop before it knows the
+   * outcome (RFC 4975 §7.1.4), so the failure can only be reported late.
    */
   onLateFailure: ((o: MessageOutcome) => void) | undefined;
 
   #finish(o: MessageOutcome): void {
-    if (this.#finished?.ok && !o.ok && this.#finished.cause === 'delivered') {
+    if (this.#finished?.ok && !o.ok && this.#finished.cause !== 'report') {
       this.#finished = o;
       this.onLateFailure?.(o);
       return;

@@ -172,8 +172,9 @@ export class MsrpSession {
       }
     }
     msg.onLateFailure = (o) => this.delegate.onSendFailure?.(this, msg, o);
-    // Partial reporting may still bring a failure after `done`; keep it correlatable a while.
-    void msg.done.then(() => msg.failureReport === 'yes' && this.#outgoing.delete(msg.messageId));
+    // A failure REPORT may still come after `done` (relays answer hop by hop);
+    // the message stays correlatable until pruned above.
+    void msg.done.then((o) => o.cause === 'report' && this.#outgoing.delete(msg.messageId));
     if (this.#connection) this.#connection.addSource(msg);
     else this.#queued.push(msg);
     return msg;

@@ -92,16 +92,20 @@ for (const s of SPECS) {
 // arrive in their canonical spelling, so look those up first.
 const exact = new Map<string, { key: string; name: string }>();
 for (const s of SPECS) {
-  exact.set(s.name, { key: s.name.toLowerCase(), name: s.name });
+  const id = { key: s.name.toLowerCase(), name: s.name };
+  exact.set(s.name, id);
   if (s.compact) {
-    exact.set(s.compact, { key: s.name.toLowerCase(), name: s.name });
-    exact.set(s.compact.toUpperCase(), { key: s.name.toLowerCase(), name: s.name });
+    exact.set(s.compact, id);
+    exact.set(s.compact.toUpperCase(), id);
   }
 }
+// Code asks for headers by key ('via', 'call-id') on every typed read.
+const byKeySpelling = new Map<string, { key: string; name: string }>();
+for (const id of exact.values()) byKeySpelling.set(id.key, id);
 
 /** Maps any wire spelling to { key, name }: key is the lower-case long form. */
 export function headerIdentity(wireName: string): { key: string; name: string } {
-  const hit = exact.get(wireName);
+  const hit = exact.get(wireName) ?? byKeySpelling.get(wireName);
   if (hit) return hit;
   const lower = wireName.toLowerCase();
   const key = compactToKey.get(lower) ?? lower;
@@ -109,32 +113,38 @@ export function headerIdentity(wireName: string): { key: string; name: string } 
   return { key, name: spec ? spec.name : wireName };
 }
 
-// The parser's fast path: candidates indexed by (length, first character),
-// matched with startsWith at the name's offset, so a canonically spelled
-// name is recognised without slicing or hashing it.
-const MAX_FAST = 32;
-const fast: Array<Array<{ spelling: string; id: { key: string; name: string } }> | undefined> = [];
-for (const [spelling, id] of exact) {
-  if (spelling.length >= MAX_FAST) continue;
-  const slot = spelling.length * 128 + spelling.charCodeAt(0);
-  (fast[slot] ??= []).push({ spelling, id });
+// The parser's fast path: spellings indexed by first character, matched
+// with startsWith at the line's offset, so a canonically spelled or compact
+// name is recognised without slicing, scanning or hashing it.
+interface KnownName {
+  readonly key: string;
+  readonly name: string;
+  readonly length: number;
 }
+const byFirst: Array<Array<{ spelling: string; hit: KnownName }> | undefined> = [];
+for (const [spelling, id] of exact) {
+  (byFirst[spelling.charCodeAt(0)] ??= []).push({ spelling, hit: { key: id.key, name: id.name, length: spelling.length } });
+}
+// Longer spellings first, so "Content-Type" is tried before "C".
+for (const list of byFirst) list?.sort((x, y) => y.spelling.length - x.spelling.length);
 
 /**
- * The identity of the header name text[start, end) when it is spelled
- * canonically or as a compact form; undefined otherwise (then call
- * headerIdentity on the slice).
+ * When the header line at text[start] begins with a canonical or compact
+ * name followed by ":" or white space, returns its identity and the name's
+ * length; undefined otherwise (the caller then scans the name and calls
+ * headerIdentity on it).
  */
-export function knownHeaderAt(text: string, start: number, end: number): { key: string; name: string } | undefined {
-  const len = end - start;
-  if (len >= MAX_FAST) return undefined;
+export function knownHeaderAt(text: string, start: number): KnownName | undefined {
   const c = text.charCodeAt(start);
   if (c >= 128) return undefined;
-  const list = fast[len * 128 + c];
+  const list = byFirst[c];
   if (list === undefined) return undefined;
   for (let i = 0; i < list.length; i++) {
     const cand = list[i]!;
-    if (text.startsWith(cand.spelling, start)) return cand.id;
+    const after = text.charCodeAt(start + cand.spelling.length);
+    if ((after === 58 || after === 32 || after === 9) && text.startsWith(cand.spelling, start)) {
+      return cand.hit;
+    }
   }
   return undefined;
 }

@@ -56,13 +56,19 @@ export function parseNameAddr(value: string): NameAddr {
   }
   const gt = value.indexOf('>', lt + 1);
   if (gt === -1 || gt >= end) throw new SipParseError('missing > after URI');
-  // RFC 4475 badaspec: no LWS inside the angle brackets.
-  for (let k = lt + 1; k < gt; k++) {
-    const c = value.charCodeAt(k);
-    if (c === 32 || c === 9) throw new SipParseError('white space inside <addr-spec>');
-  }
   if (gt === lt + 1) throw new SipParseError('empty <addr-spec>');
-  const uri = parseUri(value.slice(lt + 1, gt));
+  let uri: Uri;
+  try {
+    uri = parseUri(value.slice(lt + 1, gt));
+  } catch (e) {
+    // RFC 4475 badaspec: no LWS inside the angle brackets. No URI form
+    // admits LWS, so look for it only to name the defect.
+    const inner = value.slice(lt + 1, gt);
+    if (e instanceof SipParseError && (inner.indexOf(' ') !== -1 || inner.indexOf('\t') !== -1)) {
+      throw new SipParseError('white space inside <addr-spec>');
+    }
+    throw e;
+  }
   const p = skipWhite(value, gt + 1, end);
   if (p < end && value.charCodeAt(p) !== 59) throw new SipParseError('junk after >');
   return { displayName, uri, params: new Params(parseParamList(value, p, end, false)) };

@@ -1,4 +1,3 @@
-import { utf8Decode } from '../formats/bytes.js';
 import { isDigits, isToken, isTokenChar } from './chars.js';
 import type { HeaderField } from './header-field.js';
 import { headerIdentity, knownHeaderAt } from './header-names.js';
@@ -15,6 +14,9 @@ export interface ParseOptions {
 }
 
 const EMPTY_BODY = new Uint8Array(0);
+// Invalid UTF-8 becomes U+FFFD (header grammar is ASCII apart from quoted
+// strings and comments); a BOM is kept so it fails as a bad start line.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * Parses one complete SIP message (RFC 3261 §7). Header values stay text
@@ -39,7 +41,7 @@ export function parseMessage(bytes: Uint8Array, opts: ParseOptions = {}): SipMes
     end = n - 2;
     bodyStart = n;
   }
-  const text = utf8Decode(bytes, start, end);
+  const text = decoder.decode(bytes.subarray(start, end));
 
   let lineEnd = lineBreakAt(text, 0);
   if (lineEnd === -1) lineEnd = text.length;
@@ -125,9 +127,14 @@ function splitHeaders(text: string, from: number, out: HeaderField[]): number {
       e = next === -1 ? n : next;
     }
     // field-name = token, then HCOLON = *( SP / HTAB ) ":" SWS
-    let p = i;
-    while (p < e && isTokenChar(text.charCodeAt(p))) p++;
-    const nameEnd = p;
+    const known = knownHeaderAt(text, i);
+    let nameEnd: number;
+    if (known !== undefined) nameEnd = i + known.length;
+    else {
+      nameEnd = i;
+      while (nameEnd < e && isTokenChar(text.charCodeAt(nameEnd))) nameEnd++;
+    }
+    let p = nameEnd;
     while (p < e && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
     if (p === e || text.charCodeAt(p) !== 58) {
       const colon = text.indexOf(':', i);
@@ -143,7 +150,7 @@ function splitHeaders(text: string, from: number, out: HeaderField[]): number {
     while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
     let value = text.slice(vs, ve);
     if (folded) value = value.replace(/[ \t]*\r\n[ \t]+/g, ' ');
-    const id = knownHeaderAt(text, i, nameEnd) ?? headerIdentity(text.slice(i, nameEnd));
+    const id = known ?? headerIdentity(text.slice(i, nameEnd));
     out.push({ name: id.name, key: id.key, value, raw: text.slice(i, e) });
     if (id.key === 'content-length') contentLength = checkContentLength(value, contentLength, out);
     i = e + 2;

@@ -8,7 +8,8 @@ import type { SipMessage } from './message.js';
  * on streams), whether or not the message had one.
  */
 export function serializeMessage(m: SipMessage): Uint8Array {
-  return concatBytes([utf8Encode(headText(m)), m.body]);
+  const head = utf8Encode(headText(m));
+  return m.body.length === 0 ? head : concatBytes([head, m.body]);
 }
 
 /** The start line and headers, ending with the empty line. */

@@ -41,6 +41,8 @@ export type XcapChangeListener = (change: XcapDocumentChange) => void;
 
 export interface XcapDocuments {
   get(key: XcapDocumentKey): Promise<XcapDocumentRecord | null>;
+  /** The current ETag only (no body), or null; lets a reader use its parse cache. */
+  etag(key: XcapDocumentKey): Promise<string | null>;
   /** Compare-and-swap write of body and ETag together. */
   put(doc: XcapDocumentRecord, expected: XcapExpectedEtag): Promise<XcapWriteResult>;
   delete(key: XcapDocumentKey, expected: XcapExpectedEtag): Promise<XcapWriteResult>;

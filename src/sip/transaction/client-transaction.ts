@@ -1,9 +1,8 @@
-import type { SipResponse } from '../message.js';
+import type { SipRequest, SipResponse } from '../message.js';
 import type { Endpoint, Flow } from '../transport/types.js';
 import { Transaction, type TransactionContext } from './transaction.js';
 import type { TransactionState } from './transaction-state.js';
 import type { ClientTransactionUser } from './transaction-user.js';
-import type { SipRequest } from '../message.js';
 
 const NOOP_USER: ClientTransactionUser = { receiveResponse: () => {} };
 

@@ -8,10 +8,8 @@ import { viaBranch } from '../via.js';
 import { createCancel } from './cancel.js';
 import { ClientInviteTransaction } from './client-invite-transaction.js';
 import { ClientNonInviteTransaction } from './client-non-invite-transaction.js';
-import type { ClientTransaction } from './client-transaction.js';
 import { ServerInviteTransaction } from './server-invite-transaction.js';
 import { ServerNonInviteTransaction } from './server-non-invite-transaction.js';
-import type { ServerTransaction } from './server-transaction.js';
 import type { TransactionContext } from './transaction.js';
 import {
   clientTransactionKey,
@@ -381,5 +379,3 @@ function dialogKey(request: SipRequest): string {
   const cseq = request.cseq();
   return `${request.from().params.get('tag') ?? ''}|${request.callId()}|${cseq.seq}|${cseq.method}`;
 }
-
-export type { ClientTransaction, ServerTransaction };

@@ -57,6 +57,10 @@ export class SqliteXcapDocuments implements XcapDocuments {
     return r === undefined ? null : toRecord(r);
   }
 
+  async etag(key: XcapDocumentKey): Promise<string | null> {
+    return this.stmt.etag.get(key.auid, key.xui ?? '', key.path)?.etag ?? null;
+  }
+
   async put(doc: XcapDocumentRecord, expected: XcapExpectedEtag): Promise<XcapWriteResult> {
     const xui = doc.xui ?? '';
     // One transaction: the read of the old ETag and the write cannot interleave with another writer.

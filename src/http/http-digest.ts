@@ -1,0 +1,79 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  DigestParseError,
+  parseCredentials,
+  serializeChallenge,
+  verifyResponse,
+  type DigestAlgorithm,
+} from '../formats/digest.js';
+import type { NonceIssuer } from '../formats/digest-nonce.js';
+import { computeHa1 } from '../formats/digest.js';
+import type { Users } from '../store/users.js';
+
+export type HttpAuthResult = { user: string } | { challenge: { status: 401; headers: Record<string, string> } };
+
+export interface HttpDigestOptions {
+  readonly realm: string;
+  readonly domain: string;
+  readonly users: Users;
+  readonly nonces: NonceIssuer;
+  readonly algorithms: readonly DigestAlgorithm[];
+}
+
+/**
+ * HTTP authentication for XCAP and the /im/ API (RFC 4825 §5.1: "the XCAP
+ * server MUST support HTTP digest"), against the same user store as SIP.
+ * Basic is accepted only on a TLS connection. The principal is the user's
+ * SIP AoR, which is also their XUI.
+ */
+export class HttpDigestAuthenticator {
+  private readonly o: HttpDigestOptions;
+
+  constructor(o: HttpDigestOptions) {
+    this.o = o;
+  }
+
+  async authenticate(req: IncomingMessage): Promise<HttpAuthResult> {
+    const header = req.headers.authorization;
+    if (header && /^basic /i.test(header) && (req.socket as { encrypted?: boolean }).encrypted) {
+      const [user, ...rest] = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8').split(':');
+      const ha1 = await this.o.users.ha1(user ?? '', this.o.realm, 'MD5');
+      if (ha1 !== undefined && ha1 === computeHa1('MD5', user!, this.o.realm, rest.join(':'))) return { user: this.xui(user!) };
+      return this.challenge(false);
+    }
+    if (!header || !/^digest /i.test(header)) return this.challenge(false);
+    let creds;
+    try {
+      creds = parseCredentials(header);
+    } catch (e) {
+      if (e instanceof DigestParseError) return this.challenge(false);
+      throw e;
+    }
+    const algorithm = creds.algorithm ?? 'MD5';
+    if (creds.realm !== this.o.realm || !this.o.algorithms.includes(algorithm)) return this.challenge(false);
+    // HA1 is over the user name as stored (alice), which is what XCAP clients send as username.
+    const name = creds.username;
+    const stored = await this.o.users.ha1(name, this.o.realm, algorithm);
+    if (stored === undefined || !verifyResponse(creds, stored, req.method ?? 'GET')) return this.challenge(false);
+    const verdict = this.o.nonces.check(creds.nonce, creds.nc);
+    if (verdict !== 'valid') return this.challenge(verdict === 'stale');
+    return { user: this.xui(name) };
+  }
+
+  private xui(name: string): string {
+    return `sip:${name}@${this.o.domain}`;
+  }
+
+  private challenge(stale: boolean): HttpAuthResult {
+    // Node folds repeated headers of one name; one challenge per algorithm would need
+    // raw headers, so offer the first (most interoperable) algorithm.
+    const value = serializeChallenge({
+      realm: this.o.realm,
+      nonce: this.o.nonces.issue(),
+      qop: ['auth'],
+      algorithm: this.o.algorithms[0]!,
+      ...(stale ? { stale: true } : {}),
+    });
+    return { challenge: { status: 401, headers: { 'WWW-Authenticate': value } } };
+  }
+}

@@ -1,0 +1,56 @@
+import { RESOURCE_LISTS_NS, RESOURCE_LISTS_TYPE } from '../../formats/resource-lists.js';
+import type { XcapErrorCondition, UniquenessExists } from '../../formats/xcap-error.js';
+import { attrValue, type XmlElement } from '../../formats/xml-tree.js';
+import type { ApplicationUsage } from '../application-usage.js';
+import { siblingUniqueness } from './uniqueness.js';
+
+const NS = RESOURCE_LISTS_NS;
+
+/**
+ * resource-lists (RFC 4826 §3.4). Validation constraints (§3.4.5): within one
+ * parent, list names, entry URIs, entry-ref refs and external anchors are
+ * unique; an external anchor is an absolute HTTP URI; an entry-ref is a
+ * relative reference to an entry on this server.
+ */
+export function checkListConstraints(el: XmlElement, ns: string, defaultNs: string, exists: UniquenessExists[]): string | null {
+  exists.push(
+    ...siblingUniqueness(el, 'list', ns, 'name', defaultNs),
+    ...siblingUniqueness(el, 'entry', ns, 'uri', defaultNs),
+    ...siblingUniqueness(el, 'entry-ref', ns, 'ref', defaultNs),
+    ...siblingUniqueness(el, 'external', ns, 'anchor', defaultNs),
+  );
+  for (const c of el.children) {
+    if (c.kind !== 'element' || c.ns !== ns) continue;
+    if (c.local === 'external') {
+      const a = attrValue(c, 'anchor');
+      if (a !== undefined && !/^https?:\/\//i.test(a)) return `external anchor "${a}" is not an absolute HTTP URI`;
+    } else if (c.local === 'entry-ref') {
+      const r = attrValue(c, 'ref') ?? '';
+      if (/^[a-z][a-z0-9+.-]*:/i.test(r) || r.startsWith('/')) return `entry-ref "${r}" is not relative to the XCAP root`;
+    } else if (c.local === 'list') {
+      const bad = checkListConstraints(c, ns, defaultNs, exists);
+      if (bad !== null) return bad;
+    }
+  }
+  return null;
+}
+
+export function resourceListsUsage(): ApplicationUsage {
+  return {
+    auid: 'resource-lists',
+    mimeType: RESOURCE_LISTS_TYPE,
+    defaultNamespace: NS,
+    namespaces: [NS],
+    schema: 'resource-lists.xsd',
+    root: { ns: NS, local: 'resource-lists' },
+    usersTree: true,
+    ownerMayPut: true,
+    checkConstraints(tree): XcapErrorCondition | null {
+      const exists: UniquenessExists[] = [];
+      const bad = checkListConstraints(tree.root, NS, NS, exists);
+      if (exists.length > 0) return { kind: 'uniqueness-failure', exists };
+      if (bad !== null) return { kind: 'constraint-failure', phrase: bad };
+      return null;
+    },
+  };
+}
