@@ -13,7 +13,7 @@ export interface RegistrarOptions {
   readonly defaultExpires: number;
   readonly toTag: () => string;
   /** Told after every change of an AoR's bindings (for push of deferred messages, metrics...). */
-  readonly onChange?: (aor: string, bindings: readonly Binding[], added: readonly Binding[]) => void;
+  onChange?: (aor: string, bindings: readonly Binding[], added: readonly Binding[]) => void;
 }
 
 export interface RegisterContext {
@@ -31,7 +31,7 @@ export interface RegisterContext {
  * racing cannot interleave their read and write.
  */
 export class Registrar {
-  private readonly opts: RegistrarOptions;
+  readonly opts: RegistrarOptions;
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(opts: RegistrarOptions) {

@@ -94,10 +94,13 @@ export class SipCore implements TransactionCore {
   /** Stream flows a user authenticated on with REGISTER (RFC 5626 §5: requests on them need no new challenge). */
   private readonly authenticatedFlows = new Map<string, string>();
   private readonly now: () => number;
+  /** Where the IM server plugs in; set after construction by the composition root. */
+  hooks: CoreHooks;
 
   constructor(o: SipCoreOptions) {
     this.o = o;
     this.now = o.now ?? Date.now;
+    this.hooks = o.hooks ?? {};
   }
 
   /** A stream flow closed: it no longer vouches for anyone. */
@@ -348,10 +351,10 @@ export class SipCore implements TransactionCore {
     const local: LocalRequest = { request: req, tx, incoming, originator, target: aor };
     const user = name ? await o.users.get(name) : undefined;
     if (!user) {
-      if (o.hooks?.serviceRequest && (await o.hooks.serviceRequest(local))) return;
+      if (this.hooks.serviceRequest && (await this.hooks.serviceRequest(local))) return;
       return this.reply(tx, 404, { reason: 'User not found' });
     }
-    if (o.hooks?.beforeLocation && (await o.hooks.beforeLocation(local))) return;
+    if (this.hooks.beforeLocation && (await this.hooks.beforeLocation(local))) return;
     const all = await o.bindings.list(aor, this.now());
     const chosen = applyCallerPreferences(
       all,
@@ -366,14 +369,14 @@ export class SipCore implements TransactionCore {
     }
     if (branches.length === 0) {
       const failure = createResponse(req, 480, { toTag: newTag(), reason: 'No registered device' });
-      const alt = o.hooks?.onUnreachable ? await o.hooks.onUnreachable(local, failure) : undefined;
+      const alt = this.hooks.onUnreachable ? await this.hooks.onUnreachable(local, failure) : undefined;
       return this.respond(tx, alt ?? failure);
     }
     const outcome = await this.fork(req, tx, branches, incoming, false);
     if (outcome?.kind === 'failure') {
       const alt =
-        o.hooks?.onUnreachable && (outcome.best.status === 408 || outcome.best.status === 480)
-          ? await o.hooks.onUnreachable(local, outcome.best)
+        this.hooks.onUnreachable && (outcome.best.status === 408 || outcome.best.status === 480)
+          ? await this.hooks.onUnreachable(local, outcome.best)
           : undefined;
       this.respond(tx, alt ?? outcome.best);
     }
