@@ -197,7 +197,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       clearInterval(purge);
       // In-flight transactions get a moment to finish before the sockets go.
       const deadline = Date.now() + 2000;
-      while (layer.serverTransactionCount + layer.clientTransactionCount > 0 && Date.now() < deadline) {
+      while (layer.unfinishedCount > 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
       }
       layer.close();

@@ -135,6 +135,16 @@ export class TransactionLayer {
     return this.clients.size;
   }
 
+  /** Transactions still waiting for a final response: what a clean shutdown waits for. */
+  get unfinishedCount(): number {
+    const open = (tx: { state: TransactionState }) =>
+      tx.state === TransactionState.Calling || tx.state === TransactionState.Trying || tx.state === TransactionState.Proceeding;
+    let n = 0;
+    for (const tx of this.clients.values()) if (open(tx)) n++;
+    for (const tx of this.servers.values()) if (open(tx)) n++;
+    return n;
+  }
+
   get serverTransactionCount(): number {
     return this.servers.size;
   }
