@@ -3,5 +3,5 @@
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/ensure-deps.sh
-sh scripts/ensure-debs.sh sip-tester
+sh scripts/ensure-debs.sh sip-tester kamailio
 node --import tsx bench/run.ts "$@"

@@ -43,11 +43,24 @@ export interface LocalRequest {
   readonly target: string;
 }
 
+/** An authenticated request from one of our users, before it is routed anywhere. */
+export interface OriginatingRequest {
+  readonly request: SipRequest;
+  readonly tx: AnyServerTransaction;
+  readonly incoming: Incoming;
+  /** The authenticated originator's AoR (P-Asserted-Identity). */
+  readonly originator: string;
+}
+
 /**
  * Hooks where the IM server's participating and controlling functions
  * plug in (ARCHITECTURE.md: the core routes, the IM server decides).
  */
 export interface CoreHooks {
+  /** Out-of-dialog request from one of our users, after authentication: may take it (return true when it answered). */
+  originating?(r: OriginatingRequest): Promise<boolean>;
+  /** Picks the bindings to fork to instead of the core's caller-preference match (undefined: the core's own choice). */
+  selectBindings?(r: LocalRequest, all: readonly Binding[]): readonly Binding[] | undefined;
   /** Before location: may take the request (return true when it answered). */
   beforeLocation?(r: LocalRequest): Promise<boolean>;
   /** No binding, or every branch failed: may answer instead of the failure (return the response, or undefined). */
@@ -205,6 +218,7 @@ export class SipCore implements TransactionCore {
       const who = await this.authorize(req, tx, incoming);
       if (who === undefined) return;
       originator = who;
+      if (who !== null && this.hooks.originating && (await this.hooks.originating({ request: req, tx, incoming, originator: who }))) return;
     }
 
     if (req.has('route')) {
@@ -356,7 +370,7 @@ export class SipCore implements TransactionCore {
     }
     if (this.hooks.beforeLocation && (await this.hooks.beforeLocation(local))) return;
     const all = await o.bindings.list(aor, this.now());
-    const chosen = applyCallerPreferences(
+    const chosen = this.hooks.selectBindings?.(local, all) ?? applyCallerPreferences(
       all,
       (b: Binding) => featureParams(b.params),
       req.getAll('accept-contact'),
@@ -438,8 +452,9 @@ export class SipCore implements TransactionCore {
    * Where a binding is reached (RFC 5626 §5.3, RFC 3327): over its flow
    * while that is open; through its Path; back to the address a UDP
    * REGISTER came from (the NAT binding, received/rport); else the Contact.
+   * Public for the IM server, which sends to one device at a time (deferred push).
    */
-  private async bindingDestination(b: Binding): Promise<Flow | Endpoint | undefined> {
+  async bindingDestination(b: Binding): Promise<Flow | Endpoint | undefined> {
     if (b.flow) {
       // Connection reuse: a stream flow while it is open; a UDP flow only for an
       // outbound (reg-id) binding, where the flow is what was registered (RFC 5626 §5.3).

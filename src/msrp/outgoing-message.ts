@@ -158,7 +158,7 @@ export class OutgoingMessage implements ChunkSource {
 
   /** RFC 4975 §7.3.2: a REPORT is read like a transaction response with its status code. */
   onReport(status: MsrpStatus, range: ByteRange | undefined): void {
-    if (this.#finished) return;
+    if (this.#finished && (!this.#finished.ok || this.#finished.cause === 'report')) return;
     if (status.namespace !== '000') return;
     if (status.code !== 200) {
       // "it MUST treat the session as failed" is the session's business; the message has failed.

@@ -1,3 +1,4 @@
+import { utf8Decode } from '../formats/bytes.js';
 import { isDigits, isToken, isTokenChar } from './chars.js';
 import type { HeaderField } from './header-field.js';
 import { headerIdentity, knownHeaderAt } from './header-names.js';
@@ -14,9 +15,7 @@ export interface ParseOptions {
 }
 
 const EMPTY_BODY = new Uint8Array(0);
-// Invalid UTF-8 becomes U+FFFD (header grammar is ASCII apart from quoted
-// strings and comments); a BOM is kept so it fails as a bad start line.
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const BARE_CR = /\r(?!\n)/;
 
 /**
  * Parses one complete SIP message (RFC 3261 §7). Header values stay text
@@ -41,7 +40,8 @@ export function parseMessage(bytes: Uint8Array, opts: ParseOptions = {}): SipMes
     end = n - 2;
     bodyStart = n;
   }
-  const text = decoder.decode(bytes.subarray(start, end));
+  const text = utf8Decode(bytes, start, end);
+  if (BARE_CR.test(text)) throw new SipParseError('bare CR in the header section');
 
   let lineEnd = lineBreakAt(text, 0);
   if (lineEnd === -1) lineEnd = text.length;
@@ -97,13 +97,9 @@ function findHeaderEnd(b: Uint8Array, from: number): number {
  */
 function lineBreakAt(text: string, from: number): number {
   const lf = text.indexOf('\n', from);
-  const cr = text.indexOf('\r', from);
-  if (lf === -1) {
-    if (cr !== -1) throw new SipParseError('bare CR in the header section');
-    return -1;
-  }
-  if (cr !== lf - 1) throw new SipParseError(cr === -1 || cr > lf ? 'bare LF in the header section' : 'bare CR in the header section');
-  return cr;
+  if (lf === -1) return -1;
+  if (text.charCodeAt(lf - 1) !== 13 || lf === from) throw new SipParseError('bare LF in the header section');
+  return lf - 1;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { XcapErrorCondition } from '../formats/xcap-error.js';
-import type { XmlDocumentTree } from '../formats/xml-tree.js';
+import type { XmlDocumentTree, XmlElement } from '../formats/xml-tree.js';
 import type { XcapDocumentKey } from '../store/xcap-documents.js';
+import type { RepeatableChildren } from './incremental-validation.js';
 
 /** Another document of the same store, parsed, for server-wide constraints. */
 export interface StoredTree {
@@ -42,4 +43,16 @@ export interface ApplicationUsage {
   readableBy?(tree: XmlDocumentTree, user: string): boolean;
   /** Uniqueness and other data constraints (RFC 4825 §8.2.5), after schema validation. */
   checkConstraints?(tree: XmlDocumentTree, ctx: ConstraintContext): Promise<XcapErrorCondition | null> | XcapErrorCondition | null;
+  /**
+   * Content models where a change may be validated on a skeleton instead of
+   * the whole document (incremental-validation.ts states the rule); declared
+   * only for schemas without identity constraints.
+   */
+  readonly repeatableChildren?: readonly RepeatableChildren[];
+  /**
+   * checkConstraints for a tree that met every constraint before a change
+   * among `parent`'s children (`changed`: the new or changed child, null for
+   * a removal). Must answer exactly what checkConstraints would.
+   */
+  checkConstraintsAfter?(tree: XmlDocumentTree, parent: XmlElement, changed: XmlElement | null): XcapErrorCondition | null;
 }

@@ -38,26 +38,41 @@ export function findAttr(el: XmlElement, q: QName, ctx: SelectContext): XmlAttr 
   return undefined;
 }
 
-/** Applies one step to the element children of `children` (already in document order). */
-export function applyStep(children: readonly XmlElement[], step: Step, ctx: SelectContext): StepResult {
-  let list = children.filter((c) => nameMatches(c, step.name, ctx));
-  if (step.position !== null) {
-    const e = list[step.position - 1];
-    list = e === undefined ? [] : [e];
+/**
+ * Applies one step to `children` (element nodes, or any nodes of which the
+ * non-elements are skipped), in document order. One pass, no intermediate
+ * arrays: a 1,000-entry list is scanned per GET.
+ */
+export function applyStep(children: readonly (XmlElement | { readonly kind: string })[], step: Step, ctx: SelectContext): StepResult {
+  const name = step.name;
+  const ns = name.kind === 'any' ? null : expandElementName(name, ctx);
+  const at = step.attr;
+  const atNs = at === null || at.prefix === null ? null : (ctx.bindings.get(at.prefix) ?? null);
+  let seen = 0;
+  let found: XmlElement | null = null;
+  for (const node of children) {
+    if (node.kind !== 'element') continue;
+    const c = node as XmlElement;
+    if (name.kind !== 'any' && (c.local !== name.local || c.ns !== ns)) continue;
+    if (step.position !== null) {
+      // The position counts name matches; the attribute test applies to the one element it picks.
+      if (++seen !== step.position) continue;
+      if (at !== null && !hasAttrValue(c, at.local, atNs, at.value)) return { kind: 'none' };
+      return { kind: 'one', element: c };
+    }
+    if (at !== null && !hasAttrValue(c, at.local, atNs, at.value)) continue;
+    if (found !== null) return { kind: 'many' };
+    found = c;
   }
-  if (step.attr !== null) {
-    const at = step.attr;
-    list = list.filter((c) => findAttr(c, at, ctx)?.value === at.value);
-  }
-  if (list.length === 0) return { kind: 'none' };
-  if (list.length > 1) return { kind: 'many' };
-  return { kind: 'one', element: list[0]! };
+  return found === null ? { kind: 'none' } : { kind: 'one', element: found };
 }
 
-function elementKids(el: XmlElement): XmlElement[] {
-  const out: XmlElement[] = [];
-  for (const c of el.children) if (c.kind === 'element') out.push(c);
-  return out;
+function hasAttrValue(el: XmlElement, local: string, ns: string | null, value: string): boolean {
+  for (const a of el.attrs) {
+    // RFC 4825 §6.3: "a namespace node is NOT an attribute."
+    if (!a.isNsDecl && a.local === local && a.ns === ns) return a.value === value;
+  }
+  return false;
 }
 
 export interface PathResult {
@@ -71,8 +86,7 @@ export interface PathResult {
 export function selectPath(doc: XmlDocumentTree, steps: readonly Step[], ctx: SelectContext): PathResult {
   let context: XmlElement | null = null;
   for (let i = 0; i < steps.length; i++) {
-    const kids: XmlElement[] = context === null ? [doc.root] : elementKids(context);
-    const r = applyStep(kids, steps[i]!, ctx);
+    const r = applyStep(context === null ? [doc.root] : context.children, steps[i]!, ctx);
     if (r.kind !== 'one') return { element: null, matched: i };
     context = r.element;
   }

@@ -12,10 +12,11 @@ import {
   type XmlElement,
 } from '../formats/xml-tree.js';
 import { checkWellFormed } from '../formats/xml-wellformed.js';
-import type { XcapDocumentChange, XcapDocumentKey, XcapDocuments } from '../store/xcap-documents.js';
+import type { XcapDocumentChange, XcapDocumentKey, XcapDocuments, XcapWriteResult } from '../store/xcap-documents.js';
 import type { ApplicationUsage, StoredTree } from './application-usage.js';
 import { evaluatePreconditions } from './conditional.js';
 import { DocumentCache } from './document-cache.js';
+import { incrementalValidationTarget, type TreeChange } from './incremental-validation.js';
 import { NodeSelectorError, encodeNodeSelector, parseNodeSelector, selectorPrefixes, type NodeSelector, type Step } from './node-selector.js';
 import { loadSchema } from './schema-validator.js';
 import { applyStep, findAttr, nameMatches, selectPath, type SelectContext } from './select.js';
@@ -69,6 +70,18 @@ class Reject {
   constructor(readonly response: XcapResponse) {}
 }
 
+/** A write whose tree change is done and whose commit is queued in the store. */
+interface Staged {
+  readonly tree: XmlDocumentTree;
+  readonly etag: string;
+  readonly previousEtag: string | null;
+  readonly created: boolean;
+  readonly commit: Promise<XcapWriteResult>;
+}
+
+/** Conditional requests and DELETEs wait until no write of the document is queued. */
+const BUSY = Symbol('busy');
+
 function plain(status: number, extra: Record<string, string> = {}): XcapResponse {
   return { status, headers: { ...extra } };
 }
@@ -106,6 +119,16 @@ export class XcapEngine {
   private readonly trusted: ReadonlySet<string>;
   private readonly newEtag: () => string;
   private readonly locks = new Map<string, Promise<void>>();
+  /**
+   * Per document, the latest write queued but not yet committed, with the
+   * tree it produced. The next PUT of that document builds on it (its
+   * compare-and-swap expects that write's ETag), so writes of one document
+   * pipeline into the store's group commit instead of waiting one fsync
+   * each. Readers never see it: GET reads the committed ETag.
+   */
+  private readonly pending = new Map<string, Staged>();
+  /** Trees known to be valid and to meet the usage's constraints (not merely read from the store). */
+  private readonly validTrees = new WeakSet<XmlDocumentTree>();
 
   constructor(private readonly opts: XcapEngineOptions) {
     this.store = opts.store;
@@ -169,7 +192,23 @@ export class XcapEngine {
       if (selector?.terminal?.kind === 'namespace') return plain(405, { Allow: 'GET' });
     }
     if (m === 'GET' || m === 'HEAD') return this.get(req, user, trusted || own || uri.tree === 'global', data);
-    return this.withLock(cacheKey(req.key), () => (m === 'PUT' ? this.put(req, data) : this.delete(req, data)));
+    if (m === 'PUT') return this.put(req, data);
+    return this.whenSettled(cacheKey(req.key), () => this.delete(req, data));
+  }
+
+  /** Runs `fn` under the document's lock once no write of it is queued uncommitted. */
+  private async whenSettled<T>(ck: string, fn: () => Promise<T>): Promise<T> {
+    for (;;) {
+      for (let p = this.pending.get(ck); p !== undefined; p = this.pending.get(ck)) await p.commit.catch(() => undefined);
+      const r = await this.withLock(ck, async () => (this.pending.has(ck) ? BUSY : fn()));
+      if (r !== BUSY) return r as T;
+    }
+  }
+
+  /** A queued write failed or its tree was spoilt: later writes must not build on that tree. */
+  private abandon(ck: string, tree: XmlDocumentTree): void {
+    if (this.pending.get(ck)?.tree === tree) this.pending.delete(ck);
+    this.validTrees.delete(tree);
   }
 
   private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -282,55 +321,101 @@ export class XcapEngine {
       // RFC 4825 §8.2.1: no sub-directories exist here, so the directory is missing.
       fail({ kind: 'no-parent', ancestor: `${this.root}/${uri.documentSelector.split('/').slice(0, uri.tree === 'users' ? 3 : 2).join('/')}` });
     }
+    const ck = cacheKey(req.key);
+    const conditional = data.ifMatch !== undefined || data.ifNoneMatch !== undefined;
     for (let attempt = 0; ; attempt++) {
-      const curEtag = await this.store.etag(req.key);
-      const pre = evaluatePreconditions('PUT', data.ifMatch, data.ifNoneMatch, curEtag);
-      if (pre !== 'ok') return plain(412);
-      const ck = cacheKey(req.key);
-      let tree: XmlDocumentTree;
-      let created: boolean;
-      if (selector === null) {
-        const text = this.decodeBody(data.body);
-        const wf = checkWellFormed(text);
-        if (wf.declaredEncoding !== undefined && !/^utf-?8$/i.test(wf.declaredEncoding)) fail({ kind: 'not-utf-8' });
-        if (wf.error !== null) fail({ kind: 'not-well-formed', phrase: wf.error.reason });
-        try {
-          tree = parseXmlDocument(text);
-        } catch (e) {
-          if (e instanceof XmlSyntaxError) fail({ kind: 'not-well-formed', phrase: e.reason });
-          throw e;
-        }
-        created = curEtag === null;
-      } else {
-        if (curEtag === null) fail({ kind: 'no-parent', ancestor: this.ancestorUri(uri, selector.steps, 0) });
-        tree = this.cache.take(ck, curEtag) ?? (await this.parseStored(req.key));
-        created = selector.terminal === null ? this.putElement(req, tree, data.body) : this.putAttribute(req, tree, data.body);
+      // A conditional PUT is evaluated against committed state only.
+      const staged = conditional
+        ? await this.whenSettled(ck, () => this.stagePut(req, data, ck))
+        : await this.withLock(ck, () => this.stagePut(req, data, ck));
+      if (!('commit' in staged)) return staged;
+      let res: XcapWriteResult;
+      try {
+        res = await staged.commit;
+      } catch (e) {
+        this.abandon(ck, staged.tree);
+        throw e;
       }
-      const body = serializeDocument(tree);
-      this.validate(usage, tree, body);
-      const bad = await this.constraints(usage, tree, req.key);
-      if (bad !== null) fail(bad);
-      const etag = this.newEtag();
-      const res = await this.store.put({ ...req.key, body, etag }, curEtag);
       if (!res.ok) {
         // Another writer (another node, or the IM server) changed the document meanwhile.
-        if (data.ifMatch !== undefined || data.ifNoneMatch !== undefined || attempt >= 2) return plain(412);
+        this.abandon(ck, staged.tree);
+        if (conditional || attempt >= 2) return plain(412);
         continue;
       }
-      this.cache.set(ck, etag, tree);
-      this.opts.onChange?.({ auid: req.key.auid, xui: req.key.xui, document: req.key.path, oldEtag: curEtag, newEtag: etag });
-      return plain(created ? 201 : 200, { ETag: etag });
+      if (this.pending.get(ck) === staged) {
+        this.pending.delete(ck);
+        this.cache.set(ck, staged.etag, staged.tree);
+      }
+      this.opts.onChange?.({ auid: req.key.auid, xui: req.key.xui, document: req.key.path, oldEtag: staged.previousEtag, newEtag: staged.etag });
+      return plain(staged.created ? 201 : 200, { ETag: staged.etag });
     }
   }
 
-  /** RFC 4825 §8.2.3 / §8.2.4 for elements; returns true when the element was created. */
+  /** Under the document's lock: applies the PUT to the latest tree, validates it and queues the write. */
+  private async stagePut(req: PreparedRequest, data: XcapRequestData, ck: string): Promise<Staged | XcapResponse> {
+    const { usage, selector } = req;
+    const prior = this.pending.get(ck);
+    const curEtag = prior !== undefined ? prior.etag : await this.store.etag(req.key);
+    const pre = evaluatePreconditions('PUT', data.ifMatch, data.ifNoneMatch, curEtag);
+    if (pre !== 'ok') return plain(412);
+    let tree: XmlDocumentTree;
+    let created: boolean;
+    let change: TreeChange | null = null;
+    let wasValid = false;
+    if (selector === null) {
+      tree = this.parseDocumentBody(data.body);
+      created = curEtag === null;
+    } else {
+      if (curEtag === null) fail({ kind: 'no-parent', ancestor: this.ancestorUri(req.uri, selector.steps, 0) });
+      tree = prior?.tree ?? this.cache.take(ck, curEtag) ?? (await this.parseStored(req.key));
+      wasValid = this.validTrees.has(tree);
+      try {
+        const r = selector.terminal === null ? this.putElement(req, tree, data.body) : this.putAttribute(req, tree, data.body);
+        created = r.created;
+        change = r.change;
+        this.validate(usage, tree, wasValid ? change : null);
+        const bad = await this.constraints(usage, tree, req.key, wasValid ? change : null);
+        if (bad !== null) fail(bad);
+      } catch (e) {
+        // The tree may be half changed: nobody may build on it.
+        this.abandon(ck, tree);
+        throw e;
+      }
+    }
+    if (selector === null) {
+      this.validate(usage, tree, null);
+      const bad = await this.constraints(usage, tree, req.key, null);
+      if (bad !== null) fail(bad);
+    }
+    this.validTrees.add(tree);
+    const etag = this.newEtag();
+    const commit = this.store.put({ ...req.key, body: serializeDocument(tree), etag }, curEtag);
+    const staged: Staged = { tree, etag, previousEtag: curEtag, created, commit };
+    this.pending.set(ck, staged);
+    return staged;
+  }
+
+  private parseDocumentBody(raw: Uint8Array): XmlDocumentTree {
+    const text = this.decodeBody(raw);
+    const wf = checkWellFormed(text);
+    if (wf.declaredEncoding !== undefined && !/^utf-?8$/i.test(wf.declaredEncoding)) fail({ kind: 'not-utf-8' });
+    if (wf.error !== null) fail({ kind: 'not-well-formed', phrase: wf.error.reason });
+    try {
+      return parseXmlDocument(text);
+    } catch (e) {
+      if (e instanceof XmlSyntaxError) fail({ kind: 'not-well-formed', phrase: e.reason });
+      throw e;
+    }
+  }
+
   private async parseStored(key: XcapDocumentKey): Promise<XmlDocumentTree> {
     const rec = await this.store.get(key);
     // Deleted between the ETag read and now: the CAS write below will fail and retry.
     return parseXmlDocument(rec?.body ?? '<gone/>');
   }
 
-  private putElement(req: PreparedRequest, tree: XmlDocumentTree, raw: Uint8Array): boolean {
+  /** RFC 4825 §8.2.3 / §8.2.4 for elements; `created` is true when the element is new. */
+  private putElement(req: PreparedRequest, tree: XmlDocumentTree, raw: Uint8Array): { created: boolean; change: TreeChange | null } {
     const { uri, usage, selector } = req;
     const steps = selector!.steps;
     const ctx = this.ctx(usage, uri);
@@ -354,6 +439,7 @@ export class XcapEngine {
       throw e;
     }
     let created: boolean;
+    let change: TreeChange | null = null;
     if (parent === null) {
       // The target is the root element itself: only replacement is possible.
       const r = applyStep([tree.root], target, ctx);
@@ -361,12 +447,14 @@ export class XcapEngine {
       tree.root = el;
       created = false;
     } else {
+      let replaced: XmlElement | null = null;
       const kids = parent.children;
       const elems = kids.filter((c): c is XmlElement => c.kind === 'element');
       const r = applyStep(elems, target, ctx);
       if (r.kind === 'many') fail({ kind: 'cannot-insert', phrase: 'the node selector selects more than one element' });
       if (r.kind === 'one') {
         kids[kids.indexOf(r.element)] = el;
+        replaced = r.element;
         created = false;
       } else {
         const at = insertionIndex(kids, elems, target, el, ctx);
@@ -375,13 +463,14 @@ export class XcapEngine {
         created = true;
       }
       invalidate(parent);
+      change = { kind: 'element', parent, element: el, replaced };
     }
     // RFC 4825 §8.2.3: "The insertion is done such that the request URI, when evaluated, would now point to the element".
     if (selectPath(tree, steps, ctx).element !== el) fail({ kind: 'cannot-insert' });
-    return created;
+    return { created, change };
   }
 
-  private putAttribute(req: PreparedRequest, tree: XmlDocumentTree, raw: Uint8Array): boolean {
+  private putAttribute(req: PreparedRequest, tree: XmlDocumentTree, raw: Uint8Array): { created: boolean; change: TreeChange } {
     const { uri, usage, selector } = req;
     const ctx = this.ctx(usage, uri);
     const t = selector!.terminal as { kind: 'attribute'; prefix: string | null; local: string };
@@ -420,7 +509,7 @@ export class XcapEngine {
     invalidate(el);
     const after = selectPath(tree, selector!.steps, ctx).element;
     if (after !== el || findAttr(el, t, ctx)?.value !== value) fail({ kind: 'cannot-insert' });
-    return existing === undefined;
+    return { created: existing === undefined, change: { kind: 'attribute', element: el } };
   }
 
   private async delete(req: PreparedRequest, data: XcapRequestData): Promise<XcapResponse> {
@@ -449,28 +538,33 @@ export class XcapEngine {
       const t = selector.terminal;
       if (t !== null && (t.kind !== 'attribute' || findAttr(found, t, ctx) === undefined)) return plain(404);
       const tree = this.cache.take(ck, current.etag) ?? peek;
+      const wasValid = this.validTrees.has(tree);
+      this.validTrees.delete(tree);
       const el = selectPath(tree, selector.steps, ctx).element!;
+      let change: TreeChange;
       if (t === null) {
         if (el.parent === null) fail({ kind: 'schema-validation-error', phrase: 'a document needs its root element' });
         const parent = el.parent;
         // RFC 4825 §8.4: the element goes, the whitespace around it stays.
         parent.children.splice(parent.children.indexOf(el), 1);
         invalidate(parent);
+        change = { kind: 'removed', parent, removed: el };
         if (selectPath(tree, selector.steps, ctx).element !== null) fail({ kind: 'cannot-delete' });
       } else {
         const a = findAttr(el, t as { prefix: string | null; local: string }, ctx)!;
         el.attrs.splice(el.attrs.indexOf(a), 1);
         rebuildOpenTag(el);
         invalidate(el);
+        change = { kind: 'attribute', element: el };
         const again = selectPath(tree, selector.steps, ctx).element;
         if (again !== null && findAttr(again, t as { prefix: string | null; local: string }, ctx) !== undefined) fail({ kind: 'cannot-delete' });
       }
-      const body = serializeDocument(tree);
-      this.validate(usage, tree, body);
-      const bad = await this.constraints(usage, tree, req.key);
+      this.validate(usage, tree, wasValid ? change : null);
+      const bad = await this.constraints(usage, tree, req.key, wasValid ? change : null);
       if (bad !== null) fail(bad);
+      this.validTrees.add(tree);
       const etag = this.newEtag();
-      const res = await this.store.put({ ...req.key, body, etag }, current.etag);
+      const res = await this.store.put({ ...req.key, body: serializeDocument(tree), etag }, current.etag);
       if (!res.ok) {
         if (data.ifMatch !== undefined || attempt >= 2) return plain(412);
         continue;
@@ -481,18 +575,31 @@ export class XcapEngine {
     }
   }
 
-  /** RFC 4825 §8.2.5: the resulting document must be schema-valid. */
-  private validate(usage: ApplicationUsage, tree: XmlDocumentTree, body: string): void {
+  /**
+   * RFC 4825 §8.2.5: the resulting document must be schema-valid. `change`
+   * (only for a tree that was valid before it) allows validating a skeleton
+   * where incremental-validation.ts shows that is equivalent; a skeleton
+   * that fails is re-checked on the whole document, so the error reported
+   * is always the whole document's.
+   */
+  private validate(usage: ApplicationUsage, tree: XmlDocumentTree, change: TreeChange | null): void {
     if (tree.root.local !== usage.root.local || tree.root.ns !== usage.root.ns) {
       fail({ kind: 'schema-validation-error', phrase: `the root element must be {${usage.root.ns}}${usage.root.local}` });
     }
     if (usage.schema === null) return;
-    const err = loadSchema(usage.schema).validate(body);
+    const schema = loadSchema(usage.schema);
+    const part = change === null ? null : incrementalValidationTarget(usage.repeatableChildren, change);
+    if (part === '' || (part !== null && schema.validate(part) === null)) return;
+    const err = schema.validate(serializeDocument(tree));
     if (err !== null) fail({ kind: 'schema-validation-error', phrase: err });
   }
 
-  private async constraints(usage: ApplicationUsage, tree: XmlDocumentTree, key: XcapDocumentKey): Promise<XcapErrorCondition | null> {
+  private async constraints(usage: ApplicationUsage, tree: XmlDocumentTree, key: XcapDocumentKey, change: TreeChange | null): Promise<XcapErrorCondition | null> {
     if (!usage.checkConstraints) return null;
+    if (change !== null && usage.checkConstraintsAfter) {
+      if (change.kind !== 'attribute') return usage.checkConstraintsAfter(tree, change.parent, change.kind === 'element' ? change.element : null);
+      if (change.element.parent !== null) return usage.checkConstraintsAfter(tree, change.element.parent, change.element);
+    }
     return usage.checkConstraints(tree, {
       key,
       documentsOf: async (auid): Promise<StoredTree[]> => {

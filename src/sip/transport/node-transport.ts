@@ -102,6 +102,7 @@ export class NodeSipTransport implements SipTransport {
   /** Open flows by protocol + remote address, for connection reuse. */
   private readonly flowsByKey = new Map<string, OwnFlow>();
   private readonly connecting = new Map<string, Promise<OwnFlow>>();
+  /** Raw sockets destroyed at close: connecting out, and every accepted one (some still in a TLS handshake). */
   private readonly pendingSockets = new Set<Socket | WebSocket>();
   private readonly wss: WebSocketServer;
   private closed = false;
@@ -390,7 +391,11 @@ export class NodeSipTransport implements SipTransport {
       let settled = false;
       const timer = this.clock.setTimeout(() => fail(new Error(`connecting to ${host}:${to.port} timed out`)), this.opts.connectTimeoutMs ?? 10_000);
       const done = (flow: OwnFlow) => {
-        if (settled) return flow.destroy();
+        if (settled || this.closed) {
+          flow.destroy();
+          if (!settled) fail(new Error('transport closed'));
+          return;
+        }
         settled = true;
         this.clock.clearTimeout(timer);
         resolve(flow);
@@ -536,6 +541,11 @@ export class NodeSipTransport implements SipTransport {
 
   private listenServer(server: Server, opts: ListenOptions, keep = true): Promise<HostPort> {
     const host = opts.host ?? '0.0.0.0';
+    // Sockets still in a TLS handshake (or an HTTP request) would hold close() open.
+    server.on('connection', (socket: Socket) => {
+      this.pendingSockets.add(socket);
+      socket.once('close', () => this.pendingSockets.delete(socket));
+    });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host, port: opts.port ?? 0, ipv6Only: isIP(host) === 6 }, () => {

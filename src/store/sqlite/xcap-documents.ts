@@ -22,10 +22,20 @@ function toRecord(r: Row): XcapDocumentRecord {
   return { auid: r.auid, xui: r.xui === '' ? null : r.xui, path: r.path, body: r.body, etag: r.etag };
 }
 
+interface QueuedWrite {
+  readonly key: XcapDocumentKey;
+  /** null: a delete. */
+  readonly doc: XcapDocumentRecord | null;
+  readonly expected: XcapExpectedEtag;
+  resolve(r: XcapWriteResult): void;
+  reject(e: unknown): void;
+}
+
 /** XcapDocuments on SQLite: one row per document; body and ETag change in one statement. */
 export class SqliteXcapDocuments implements XcapDocuments {
   private readonly listeners = new Set<XcapChangeListener>();
   private readonly stmt;
+  private queue: QueuedWrite[] = [];
 
   constructor(private readonly db: SqliteDatabase) {
     db.exec(`CREATE TABLE IF NOT EXISTS xcap_documents (
@@ -40,13 +50,10 @@ export class SqliteXcapDocuments implements XcapDocuments {
     this.stmt = {
       get: db.prepare<[string, string, string], Row>('SELECT * FROM xcap_documents WHERE auid = ? AND xui = ? AND path = ?'),
       etag: db.prepare<[string, string, string], { etag: string }>('SELECT etag FROM xcap_documents WHERE auid = ? AND xui = ? AND path = ?'),
-      insert: db.prepare('INSERT INTO xcap_documents (auid, xui, path, body, etag) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       upsert: db.prepare(
         'INSERT INTO xcap_documents (auid, xui, path, body, etag) VALUES (?, ?, ?, ?, ?) ON CONFLICT (auid, xui, path) DO UPDATE SET body = excluded.body, etag = excluded.etag',
       ),
-      update: db.prepare('UPDATE xcap_documents SET body = ?, etag = ? WHERE auid = ? AND xui = ? AND path = ? AND etag = ?'),
       del: db.prepare('DELETE FROM xcap_documents WHERE auid = ? AND xui = ? AND path = ?'),
-      delIf: db.prepare('DELETE FROM xcap_documents WHERE auid = ? AND xui = ? AND path = ? AND etag = ?'),
       byAuid: db.prepare<[string], Row>('SELECT * FROM xcap_documents WHERE auid = ? ORDER BY xui, path'),
       byUser: db.prepare<[string], Row>('SELECT * FROM xcap_documents WHERE xui = ? ORDER BY auid, path'),
     };
@@ -61,36 +68,84 @@ export class SqliteXcapDocuments implements XcapDocuments {
     return this.stmt.etag.get(key.auid, key.xui ?? '', key.path)?.etag ?? null;
   }
 
-  async put(doc: XcapDocumentRecord, expected: XcapExpectedEtag): Promise<XcapWriteResult> {
-    const xui = doc.xui ?? '';
-    // One transaction: the read of the old ETag and the write cannot interleave with another writer.
-    const run = this.db.transaction((): XcapWriteResult => {
-      const cur = this.stmt.etag.get(doc.auid, xui, doc.path)?.etag ?? null;
-      if (expected === null && cur !== null) return { ok: false, currentEtag: cur };
-      if (typeof expected === 'string' && cur !== expected) return { ok: false, currentEtag: cur };
-      if (cur === null) this.stmt.insert.run(doc.auid, xui, doc.path, doc.body, doc.etag);
-      else if (typeof expected === 'string') this.stmt.update.run(doc.body, doc.etag, doc.auid, xui, doc.path, expected);
-      else this.stmt.upsert.run(doc.auid, xui, doc.path, doc.body, doc.etag);
-      return { ok: true, previousEtag: cur };
-    });
-    const res = run.immediate();
-    if (res.ok) this.emit({ auid: doc.auid, xui: doc.xui, document: doc.path, oldEtag: res.previousEtag, newEtag: doc.etag });
-    return res;
+  /**
+   * Group commit: writes queued in one turn of the event loop commit in one
+   * transaction, so one WAL fsync (synchronous=FULL) covers them all. The
+   * promise settles after that commit: an acknowledged write is durable.
+   * Each write is still a compare-and-swap, applied in call order, so a
+   * write that expects the ETag of an earlier write in the same batch sees it.
+   */
+  put(doc: XcapDocumentRecord, expected: XcapExpectedEtag): Promise<XcapWriteResult> {
+    return this.enqueue({ key: doc, doc, expected });
   }
 
-  async delete(key: XcapDocumentKey, expected: XcapExpectedEtag): Promise<XcapWriteResult> {
-    const xui = key.xui ?? '';
-    const run = this.db.transaction((): XcapWriteResult => {
-      const cur = this.stmt.etag.get(key.auid, xui, key.path)?.etag ?? null;
-      if (cur === null) return { ok: false, currentEtag: null };
-      if (typeof expected === 'string' && cur !== expected) return { ok: false, currentEtag: cur };
-      if (expected === null) return { ok: false, currentEtag: cur };
-      this.stmt.del.run(key.auid, xui, key.path);
-      return { ok: true, previousEtag: cur };
+  delete(key: XcapDocumentKey, expected: XcapExpectedEtag): Promise<XcapWriteResult> {
+    return this.enqueue({ key, doc: null, expected });
+  }
+
+  private enqueue(w: Omit<QueuedWrite, 'resolve' | 'reject'>): Promise<XcapWriteResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...w, resolve, reject });
+      if (this.queue.length === 1) setImmediate(() => this.flush());
     });
-    const res = run.immediate();
-    if (res.ok) this.emit({ auid: key.auid, xui: key.xui, document: key.path, oldEtag: res.previousEtag, newEtag: null });
-    return res;
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    let results: XcapWriteResult[];
+    try {
+      results = this.commit(batch);
+    } catch (e) {
+      for (const w of batch) w.reject(e);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const res = results[i]!;
+      if (res.ok) {
+        this.emit({ auid: w.key.auid, xui: w.key.xui, document: w.key.path, oldEtag: res.previousEtag, newEtag: w.doc?.etag ?? null });
+      }
+      w.resolve(res);
+    });
+  }
+
+  /** Applies the batch in order in one transaction; each document's final state is written once. */
+  private commit(batch: readonly QueuedWrite[]): XcapWriteResult[] {
+    const run = this.db.transaction((): XcapWriteResult[] => {
+      const state = new Map<string, { key: XcapDocumentKey; stored: string | null; etag: string | null; body: string | null }>();
+      const results = batch.map((w): XcapWriteResult => {
+        const xui = w.key.xui ?? '';
+        const id = `${w.key.auid}\u0000${xui}\u0000${w.key.path}`;
+        let s = state.get(id);
+        if (s === undefined) {
+          const stored = this.stmt.etag.get(w.key.auid, xui, w.key.path)?.etag ?? null;
+          s = { key: w.key, stored, etag: stored, body: null };
+          state.set(id, s);
+        }
+        const cur = s.etag;
+        if (w.doc === null) {
+          // delete: the document must exist; `expected` null (must not exist) can never hold.
+          if (cur === null || w.expected === null || (typeof w.expected === 'string' && cur !== w.expected)) return { ok: false, currentEtag: cur };
+          s.etag = null;
+          s.body = null;
+          return { ok: true, previousEtag: cur };
+        }
+        if (w.expected === null && cur !== null) return { ok: false, currentEtag: cur };
+        if (typeof w.expected === 'string' && cur !== w.expected) return { ok: false, currentEtag: cur };
+        s.etag = w.doc.etag;
+        s.body = w.doc.body;
+        return { ok: true, previousEtag: cur };
+      });
+      for (const s of state.values()) {
+        if (s.etag === s.stored) continue;
+        const xui = s.key.xui ?? '';
+        if (s.etag === null) this.stmt.del.run(s.key.auid, xui, s.key.path);
+        else this.stmt.upsert.run(s.key.auid, xui, s.key.path, s.body!, s.etag);
+      }
+      return results;
+    });
+    return run.immediate();
   }
 
   async listByAuid(auid: string): Promise<XcapDocumentRecord[]> {

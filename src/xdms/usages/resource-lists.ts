@@ -12,7 +12,13 @@ const NS = RESOURCE_LISTS_NS;
  * unique; an external anchor is an absolute HTTP URI; an entry-ref is a
  * relative reference to an entry on this server.
  */
-export function checkListConstraints(el: XmlElement, ns: string, defaultNs: string, exists: UniquenessExists[]): string | null {
+export function checkListConstraints(
+  el: XmlElement,
+  ns: string,
+  defaultNs: string,
+  exists: UniquenessExists[],
+  descend: (list: XmlElement) => boolean = () => true,
+): string | null {
   exists.push(
     ...siblingUniqueness(el, 'list', ns, 'name', defaultNs),
     ...siblingUniqueness(el, 'entry', ns, 'uri', defaultNs),
@@ -27,11 +33,17 @@ export function checkListConstraints(el: XmlElement, ns: string, defaultNs: stri
     } else if (c.local === 'entry-ref') {
       const r = attrValue(c, 'ref') ?? '';
       if (/^[a-z][a-z0-9+.-]*:/i.test(r) || r.startsWith('/')) return `entry-ref "${r}" is not relative to the XCAP root`;
-    } else if (c.local === 'list') {
+    } else if (c.local === 'list' && descend(c)) {
       const bad = checkListConstraints(c, ns, defaultNs, exists);
       if (bad !== null) return bad;
     }
   }
+  return null;
+}
+
+function verdict(bad: string | null, exists: UniquenessExists[]): XcapErrorCondition | null {
+  if (exists.length > 0) return { kind: 'uniqueness-failure', exists };
+  if (bad !== null) return { kind: 'constraint-failure', phrase: bad };
   return null;
 }
 
@@ -47,10 +59,19 @@ export function resourceListsUsage(): ApplicationUsage {
     ownerMayPut: true,
     checkConstraints(tree): XcapErrorCondition | null {
       const exists: UniquenessExists[] = [];
-      const bad = checkListConstraints(tree.root, NS, NS, exists);
-      if (exists.length > 0) return { kind: 'uniqueness-failure', exists };
-      if (bad !== null) return { kind: 'constraint-failure', phrase: bad };
-      return null;
+      return verdict(checkListConstraints(tree.root, NS, NS, exists), exists);
+    },
+    // RFC 4826 §3.2's schema: <resource-lists> holds `<xs:sequence minOccurs="0" maxOccurs="unbounded">` of
+    // <list>, and listType a `<xs:sequence minOccurs="0" maxOccurs="unbounded"><xs:choice>` of list,
+    // external, entry and entry-ref; the schema has no identity constraints.
+    repeatableChildren: [
+      { parent: { ns: NS, local: 'resource-lists' }, children: [{ ns: NS, local: 'list' }] },
+      { parent: { ns: NS, local: 'list' }, children: ['list', 'external', 'entry', 'entry-ref'].map((local) => ({ ns: NS, local })) },
+    ],
+    // The constraints hold per parent (§3.4.5), so only the changed parent's children and the new subtree are checked.
+    checkConstraintsAfter(_tree, parent, changed): XcapErrorCondition | null {
+      const exists: UniquenessExists[] = [];
+      return verdict(checkListConstraints(parent, NS, NS, exists, (l) => l === changed), exists);
     },
   };
 }

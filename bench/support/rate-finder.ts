@@ -1,0 +1,76 @@
+import { sleep } from './procs.js';
+import { holds, type LoadResult } from './sipp-load.js';
+
+export interface FindOptions {
+  readonly label: string;
+  /** First rate tried (calls/s); doubled while it holds, halved while it fails. */
+  readonly start: number;
+  readonly max: number;
+  readonly min?: number;
+  /** Seconds of traffic per search run and for the confirming run. */
+  readonly searchSeconds: number;
+  readonly confirmSeconds: number;
+  /** Bisection steps between the last rate that held and the first that failed. */
+  readonly bisections?: number;
+  readonly run: (rate: number, seconds: number) => Promise<LoadResult>;
+  readonly log: (line: string) => void;
+}
+
+export interface Found {
+  /** The confirming run at the highest rate that held (undefined when even `min` failed). */
+  readonly held: LoadResult | undefined;
+  /** The lowest rate seen failing, if any. */
+  readonly failedAt: number | undefined;
+  readonly runs: readonly LoadResult[];
+}
+
+/**
+ * Highest rate that holds (< 0.1 % failed calls): double from `start` until a
+ * rate fails, bisect between, then run the best rate again for longer; if the
+ * second run fails too, step down to the next rate that held.
+ */
+export async function findRate(o: FindOptions): Promise<Found> {
+  const runs: LoadResult[] = [];
+  const attempt = async (rate: number, seconds: number): Promise<LoadResult> => {
+    const r = await o.run(rate, seconds);
+    runs.push(r);
+    o.log(
+      `  ${o.label} ${String(rate).padStart(6)}/s ${seconds}s: ${holds(r) ? 'holds' : 'FAILS'}  ok ${r.ok}/${r.placed}` +
+        ` (${r.failedPct.toFixed(2)}% failed) ${Math.round(r.cps)} calls/s p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms` +
+        `${r.rcvbufErrors ? ` rcvbuf-errors ${r.rcvbufErrors}` : ''}`,
+    );
+    // A failed run leaves retransmissions and queues behind: let the server drain.
+    await sleep(holds(r) ? 800 : 2500);
+    return r;
+  };
+  const min = o.min ?? 250;
+  let good: number | undefined;
+  let bad: number | undefined;
+  let rate = o.start;
+  while (rate <= o.max && rate >= min) {
+    const ok = holds(await attempt(rate, o.searchSeconds));
+    if (ok) {
+      good = rate;
+      if (bad !== undefined) break;
+      rate *= 2;
+    } else {
+      bad = rate;
+      if (good !== undefined) break;
+      rate = Math.floor(rate / 2);
+    }
+  }
+  for (let i = 0; i < (o.bisections ?? 2) && good !== undefined && bad !== undefined; i++) {
+    const mid = Math.round((good + bad) / 2 / 250) * 250;
+    if (mid <= good || mid >= bad) break;
+    if (holds(await attempt(mid, o.searchSeconds))) good = mid;
+    else bad = mid;
+  }
+  while (good !== undefined) {
+    const c = await attempt(good, o.confirmSeconds);
+    if (holds(c)) return { held: c, failedAt: bad, runs };
+    bad = good;
+    const lower = runs.filter((r) => holds(r) && r.rate < good!).map((r) => r.rate);
+    good = lower.length > 0 ? Math.max(...lower) : undefined;
+  }
+  return { held: undefined, failedAt: bad, runs };
+}

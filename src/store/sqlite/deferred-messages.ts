@@ -1,0 +1,135 @@
+import type {
+  DeferredMessage,
+  DeferredMessages,
+  DeferredStoreOutcome,
+  NewDeferredMessage,
+} from '../deferred-messages.js';
+import type { SqliteDatabase } from './open.js';
+
+interface Row {
+  id: string;
+  owner: string;
+  sender: string;
+  from_value: string;
+  headers: string;
+  body: Uint8Array;
+  received_at: number;
+  expires_at: number;
+}
+
+/**
+ * Deferred messages in SQLite. `seq` keeps the order messages were stored
+ * in; a delivery row per (message, device) says which devices gave a 2xx.
+ * The database runs WAL with synchronous=FULL (open.ts), so `store`
+ * returns only after the row is on disk.
+ */
+export class SqliteDeferredMessages implements DeferredMessages {
+  private readonly s;
+  private readonly storeTx;
+  private readonly markTx;
+
+  constructor(private readonly db: SqliteDatabase) {
+    db.exec(`CREATE TABLE IF NOT EXISTS deferred_messages (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      owner TEXT NOT NULL,
+      sender TEXT NOT NULL,
+      from_value TEXT NOT NULL,
+      headers TEXT NOT NULL,
+      body BLOB NOT NULL,
+      received_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL
+    )`);
+    db.exec('CREATE INDEX IF NOT EXISTS deferred_messages_by_owner ON deferred_messages (owner, seq)');
+    db.exec('CREATE INDEX IF NOT EXISTS deferred_messages_by_expiry ON deferred_messages (expires_at)');
+    db.exec(`CREATE TABLE IF NOT EXISTS deferred_deliveries (
+      message_id TEXT NOT NULL REFERENCES deferred_messages (id) ON DELETE CASCADE,
+      device TEXT NOT NULL,
+      delivered_at INTEGER NOT NULL,
+      PRIMARY KEY (message_id, device)
+    ) WITHOUT ROWID`);
+    const cols = 'id, owner, sender, from_value, headers, body, received_at, expires_at';
+    this.s = {
+      count: db.prepare('SELECT count(*) AS n FROM deferred_messages WHERE owner = ? AND expires_at > ?'),
+      countAll: db.prepare('SELECT count(*) AS n FROM deferred_messages WHERE expires_at > ?'),
+      insert: db.prepare(`INSERT INTO deferred_messages (${cols})
+        VALUES (@id, @owner, @sender, @from_value, @headers, @body, @received_at, @expires_at)`),
+      list: db.prepare(`SELECT ${cols} FROM deferred_messages WHERE owner = ? AND expires_at > ? ORDER BY seq`),
+      get: db.prepare(`SELECT ${cols} FROM deferred_messages WHERE owner = ? AND id = ? AND expires_at > ?`),
+      pending: db.prepare(`SELECT ${cols} FROM deferred_messages m
+        WHERE owner = ? AND expires_at > ?
+          AND NOT EXISTS (SELECT 1 FROM deferred_deliveries d WHERE d.message_id = m.id AND d.device = ?)
+        ORDER BY seq LIMIT ?`),
+      mark: db.prepare(`INSERT OR IGNORE INTO deferred_deliveries (message_id, device, delivered_at)
+        SELECT id, ?, ? FROM deferred_messages WHERE id = ?`),
+      delete: db.prepare('DELETE FROM deferred_messages WHERE owner = ? AND id = ?'),
+      purge: db.prepare('DELETE FROM deferred_messages WHERE expires_at <= ?'),
+    };
+    // The quota check and the insert commit together, so two senders racing cannot both take the last slot.
+    this.storeTx = db.transaction((msg: NewDeferredMessage, id: string, quota: number, now: number): DeferredStoreOutcome => {
+      const { n } = this.s.count.get(msg.owner, now) as { n: number };
+      if (n >= quota) return { stored: false, reason: 'quota' };
+      this.s.insert.run({
+        id,
+        owner: msg.owner,
+        sender: msg.sender,
+        from_value: msg.from,
+        headers: JSON.stringify(msg.headers),
+        body: msg.body,
+        received_at: msg.receivedAt,
+        expires_at: msg.expiresAt,
+      });
+      return { stored: true, id };
+    });
+    this.markTx = db.transaction((device: string, ids: readonly string[], now: number) => {
+      for (const id of ids) this.s.mark.run(device, now, id);
+    });
+  }
+
+  async store(msg: NewDeferredMessage, id: string, quota: number, now: number): Promise<DeferredStoreOutcome> {
+    return this.storeTx(msg, id, quota, now);
+  }
+
+  async list(owner: string, now: number): Promise<DeferredMessage[]> {
+    return (this.s.list.all(owner, now) as Row[]).map(fromRow);
+  }
+
+  async get(owner: string, id: string, now: number): Promise<DeferredMessage | null> {
+    const r = this.s.get.get(owner, id, now) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  async pendingFor(owner: string, device: string, now: number, limit = -1): Promise<DeferredMessage[]> {
+    return (this.s.pending.all(owner, now, device, limit) as Row[]).map(fromRow);
+  }
+
+  async markDelivered(device: string, ids: readonly string[], now: number): Promise<void> {
+    if (ids.length > 0) this.markTx(device, ids, now);
+  }
+
+  async delete(owner: string, id: string): Promise<boolean> {
+    return this.s.delete.run(owner, id).changes > 0;
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    return this.s.purge.run(now).changes;
+  }
+
+  async count(now: number, owner?: string): Promise<number> {
+    const r = (owner === undefined ? this.s.countAll.get(now) : this.s.count.get(owner, now)) as { n: number };
+    return r.n;
+  }
+}
+
+function fromRow(r: Row): DeferredMessage {
+  return {
+    id: r.id,
+    owner: r.owner,
+    sender: r.sender,
+    from: r.from_value,
+    headers: JSON.parse(r.headers) as Array<[string, string]>,
+    body: new Uint8Array(r.body.buffer, r.body.byteOffset, r.body.byteLength),
+    receivedAt: r.received_at,
+    expiresAt: r.expires_at,
+  };
+}
