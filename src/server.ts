@@ -23,7 +23,15 @@ import { SipCore } from './core/sip-core.js';
 import { SqliteXcapDocuments } from './store/sqlite/xcap-documents.js';
 import { createXcapHandler } from './xdms/xcap-handler-node.js';
 import { XdmsDirectory } from './xdms/xdms-directory.js';
+import { composeHooks } from './core/compose-hooks.js';
+import { XcapDiffNotifier } from './xdms/xcap-diff-notifier.js';
 import { HttpDigestAuthenticator } from './http/http-digest.js';
+import { MsrpRelay } from './msrp/relay/relay.js';
+import { MsrpServer } from './msrp/transport/node-server.js';
+import { MsrpWebSocketServer } from './msrp/transport/node-websocket-server.js';
+import { NodeTcpConnector } from './msrp/transport/node-tcp.js';
+import { ImServer } from './im/im-server.js';
+import { SqliteDeferredMessages } from './store/sqlite/deferred-messages.js';
 
 /** What `startServer` returns: the running service. */
 export interface RunningServer {
@@ -124,8 +132,74 @@ export async function startServer(config: Config): Promise<RunningServer> {
   routes.push({ prefix: '/xcap/', handle: xcap });
   void xdms;
 
+  // ---- IM server (participating and controlling functions) ----
+  // Pager mode, deferred messages and access control (OMA IM digest §3, §8); the core calls its hooks.
+  const im = new ImServer({
+    domain: config.domain,
+    core,
+    layer,
+    transport,
+    deferred: new SqliteDeferredMessages(db),
+    documents: xcapDocuments,
+    policies: xdms,
+    groups: xdms,
+    auth: httpAuth,
+    clock: systemClock,
+    limits: { maxBodyBytes: config.pagerMaxBytes, maxUdpBytes: config.pagerMaxUdpBytes },
+    deferredMaxAgeMs: config.deferredMaxAgeDays * 86_400_000,
+    deferredQuota: config.deferredQuota,
+    registry: metrics.registry,
+    log,
+  });
+  core.hooks = im.hooks;
+  registrar.opts.onChange = (aor, all, added) => im.onRegistrationChange(aor, all, added);
+  routes.push({ prefix: '/im/', handle: (req, res) => im.handleHttp(req, res) });
+  im.start();
+  // ---- end IM server ----
+
+  // ---- XDMS change notification ----
+  // RFC 5875 xcap-diff: a user SUBSCRIBEs to their own AoR and is NOTIFYed of every committed document
+  // change (any writer). After the IM server's block, so that its `core.hooks = ...` does not replace ours.
+  const xcapDiff = new XcapDiffNotifier({
+    layer,
+    store: xcapDocuments,
+    clock: systemClock,
+    domain: config.domain,
+    xcapRoot: () => {
+      const a = http.address();
+      return `http://${config.domain}:${typeof a === 'object' && a ? a.port : config.http.port}/xcap`;
+    },
+  });
+  core.hooks = composeHooks(core.hooks, xcapDiff.hooks);
+  // ---- end XDMS change notification ----
+
   const upgrades = new Map<string, UpgradeHandler>();
   upgrades.set('/sip', (req, socket, head) => transport.handleUpgrade(req, socket, head));
+
+  // ---- MSRP relay (RFC 4976) on TCP, TLS and WebSocket (RFC 7977) -----------------
+  const msrpRelay = new MsrpRelay({
+    host: config.msrp.host,
+    port: config.msrp.port,
+    aliases: [config.http.host, config.domain],
+    realm: config.domain,
+    users: { lookupHa1: (name, realm, alg) => users.ha1(name, realm, alg) },
+    nonces,
+    connector: new NodeTcpConnector(),
+    algorithms: ['MD5', 'SHA-256'],
+  });
+  const msrpWs = new MsrpWebSocketServer({ sink: msrpRelay, path: '/msrp' });
+  upgrades.set('/msrp', (req, socket, head) => msrpWs.handleUpgrade(req, socket, head));
+  const msrpServers: MsrpServer[] = [new MsrpServer({ sink: msrpRelay, host: config.msrp.host, port: config.msrp.port })];
+  if (config.msrps) {
+    msrpServers.push(
+      new MsrpServer({
+        sink: msrpRelay,
+        host: config.msrps.host,
+        port: config.msrps.port,
+        tls: { cert: readFile(config.tlsCert!), key: readFile(config.tlsKey!) },
+      }),
+    );
+  }
   const http = createServer((req, res) => void handleHttp(req, res));
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -183,6 +257,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   transport.advertise('WS', { address: config.http.host, port: httpPort });
   local.add({ address: config.http.host, port: httpPort });
   addresses.push(`http:${config.http.host}:${httpPort}`, `ws:${config.http.host}:${httpPort}/sip`);
+  for (const m of msrpServers) {
+    const a = await m.listen();
+    addresses.push(`${m.secure ? 'msrps' : 'msrp'}:${fmt({ address: a.host, port: a.port })}`);
+  }
+  addresses.push(`msrp-ws:${config.http.host}:${httpPort}/msrp`);
 
   // Expired bindings leave the store on time even when nobody asks for them.
   const purge = setInterval(() => void bindings.purgeExpired(Date.now()), 30_000);
@@ -202,6 +281,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
       }
       layer.close();
       await transport.close();
+      msrpRelay.close();
+      await Promise.all(msrpServers.map((m) => m.close()));
+      msrpWs.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections?.();
