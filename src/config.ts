@@ -41,6 +41,16 @@ export const configSchema = z
     nonceLifetime: z.coerce.number().int().min(1).default(300),
     /** Other domains reachable by a static route: domain → next-hop SIP URI. */
     routes: z.record(z.string(), z.string()).default({}),
+    /** IM server on (default); off runs the plain SIP/IP core (used by the bench to compare). */
+    imServer: z.preprocess((v) => (v === 'false' || v === '0' ? false : v === 'true' || v === '1' ? true : v), z.boolean()).default(true),
+    /** IM server: largest pager-mode MESSAGE body over any transport, bytes (413 above; docs/decisions.md). */
+    pagerMaxBytes: z.coerce.number().int().min(1).default(65536),
+    /** IM server: largest whole MESSAGE over UDP, bytes (513 above; RFC 3428 §9: 1300). */
+    pagerMaxUdpBytes: z.coerce.number().int().min(1).default(1300),
+    /** IM server: how long a deferred message waits for a device, days (fractions allowed). */
+    deferredMaxAgeDays: z.coerce.number().positive().default(7),
+    /** IM server: live deferred messages one user may hold. */
+    deferredQuota: z.coerce.number().int().min(0).default(1000),
   })
   .superRefine((c, ctx) => {
     if ((c.sips || c.msrps) && (!c.tlsCert || !c.tlsKey)) {
@@ -64,6 +74,7 @@ export class ConfigError extends Error {
 const KEYS = [
   'data', 'domain', 'sip', 'sips', 'tlsCert', 'tlsKey', 'http', 'msrp', 'msrps', 'logLevel',
   'minExpires', 'maxExpires', 'defaultExpires', 'nonceLifetime', 'routes',
+  'imServer', 'pagerMaxBytes', 'pagerMaxUdpBytes', 'deferredMaxAgeDays', 'deferredQuota',
 ] as const;
 
 /** camelCase key → SIMPLEIM_SNAKE_CASE variable name. */

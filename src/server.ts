@@ -151,10 +151,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     registry: metrics.registry,
     log,
   });
-  core.hooks = im.hooks;
-  registrar.opts.onChange = (aor, all, added) => im.onRegistrationChange(aor, all, added);
-  routes.push({ prefix: '/im/', handle: (req, res) => im.handleHttp(req, res) });
-  im.start();
+  if (config.imServer) {
+    core.hooks = im.hooks;
+    registrar.opts.onChange = (aor, all, added) => im.onRegistrationChange(aor, all, added);
+    routes.push({ prefix: '/im/', handle: (req, res) => im.handleHttp(req, res) });
+    im.start();
+  }
   // ---- end IM server ----
 
   // ---- XDMS change notification ----

@@ -13,6 +13,8 @@ export interface FindOptions {
   /** Bisection steps between the last rate that held and the first that failed. */
   readonly bisections?: number;
   readonly run: (rate: number, seconds: number) => Promise<LoadResult>;
+  /** Called before each confirming run (e.g. to restart the server so its peak RSS is that rate's alone). */
+  readonly beforeConfirm?: (rate: number) => Promise<void>;
   readonly log: (line: string) => void;
 }
 
@@ -66,6 +68,7 @@ export async function findRate(o: FindOptions): Promise<Found> {
     else bad = mid;
   }
   while (good !== undefined) {
+    await o.beforeConfirm?.(good);
     const c = await attempt(good, o.confirmSeconds);
     if (holds(c)) return { held: c, failedAt: bad, runs };
     bad = good;

@@ -171,6 +171,7 @@ class Scanner {
         openRaw: src.slice(tagStart, openEnd),
         selfClosing,
         raw: null,
+        index: null,
       };
       if (curParent !== null && stack.length > 0) curParent.children.push(el);
       if (root === null) root = el;

@@ -41,6 +41,20 @@ export interface XmlElement {
   selfClosing: boolean;
   /** Memoised serialisation, null after a change below this element. */
   raw: string | null;
+  /**
+   * Memoised lookups of children by name and attribute value (select.ts),
+   * null after a change below this element (invalidate clears it with `raw`).
+   */
+  index: Map<string, ChildLookup> | null;
+}
+
+/** Children named {ns}local, by the value of their attribute {atNs}atLocal; null: more than one has it. */
+export interface ChildLookup {
+  readonly ns: string | null;
+  readonly local: string;
+  readonly atNs: string | null;
+  readonly atLocal: string;
+  readonly byValue: Map<string, XmlElement | null>;
 }
 
 export interface XmlLeaf {
@@ -75,9 +89,20 @@ export function serializeDocument(doc: XmlDocumentTree): string {
   return doc.prolog + serializeElement(doc.root) + doc.epilog;
 }
 
-/** Clears memoised text from `el` up to the root after a change below it. */
-export function invalidate(el: XmlElement | null): void {
+/** Clears memoised text only, from `el` up to the root: for a change of `el`'s children whose lookups are kept up to date. */
+export function invalidateText(el: XmlElement | null): void {
   for (let e = el; e !== null; e = e.parent) e.raw = null;
+}
+
+/**
+ * Clears memoised text and lookups from `el` up to the root after a change
+ * below it (a change of `el`'s attributes also changes its parent's lookups).
+ */
+export function invalidate(el: XmlElement | null): void {
+  for (let e = el; e !== null; e = e.parent) {
+    e.raw = null;
+    e.index = null;
+  }
 }
 
 export function elementChildren(el: XmlElement): XmlElement[] {

@@ -48,6 +48,7 @@ export interface DrainResult {
 }
 
 const BATCH = 1000;
+const MARK_DELAY_MS = 25;
 
 /**
  * Push of deferred messages (OMA IM digest §3.4 "Push on registration"):
@@ -119,7 +120,7 @@ export class DeferredDelivery {
     const dest = await this.o.destinationOf(b);
     if (!dest) return { delivered: 0, failed: 0 };
     const reliable = 'reliable' in dest ? dest.reliable : dest.protocol !== 'UDP';
-    const window = reliable ? Math.max(1, this.o.window ?? 32) : 1;
+    const window = reliable ? Math.max(1, this.o.window ?? 64) : 1;
     const tried = new Set<string>();
     let delivered = 0;
     let failed = 0;
@@ -179,14 +180,19 @@ export class DeferredDelivery {
     });
   }
 
-  /** Delivery records are committed once per event-loop turn: a burst of 2xx costs one disk sync. */
+  /**
+   * Delivery records are committed in groups, at most one commit per
+   * MARK_DELAY_MS: each commit is a disk sync that blocks the event loop.
+   * A crash inside that window can repeat a few messages on the next
+   * registration; they carry the same Message-ID, so the device can tell.
+   */
   private mark(device: string, id: string): void {
     const list = this.marks.get(device);
     if (list) list.push(id);
     else this.marks.set(device, [id]);
     if (!this.flushing) {
       this.flushing = true;
-      setImmediate(() => this.flush());
+      this.o.clock.setTimeout(() => this.flush(), MARK_DELAY_MS);
     }
   }
 

@@ -8,7 +8,7 @@ import { aorOf, isSipUri } from '../sip/uri.js';
 import type { DeferredMessages } from '../store/deferred-messages.js';
 
 /** Header fields that belong to the message itself and are repeated when it is delivered later. */
-const KEPT = ['content-type', 'content-encoding', 'content-language', 'content-disposition', 'subject', 'priority', 'in-reply-to'];
+const KEPT = ['Content-Type', 'Content-Encoding', 'Content-Language', 'Content-Disposition', 'Subject', 'Priority', 'In-Reply-To'];
 
 export interface DeferredInboxOptions {
   readonly store: DeferredMessages;
@@ -39,7 +39,7 @@ export class DeferredInbox {
     const from = req.from();
     const sender = originator ?? (isSipUri(from.uri) ? aorOf(from.uri) : from.uri.scheme + ':');
     const headers: Array<[string, string]> = [];
-    for (const name of KEPT) for (const v of req.getLines(name)) headers.push([canonical(name), v]);
+    for (const name of KEPT) for (const v of req.getLines(name)) headers.push([name, v]);
     const now = o.clock.now();
     const id = (o.newId ?? (() => newCallId()))();
     const outcome = await o.store.store(
@@ -64,8 +64,4 @@ export class DeferredInbox {
     // RFC 3428 §7: "2xx responses to a MESSAGE request MUST NOT contain a body".
     return createResponse(req, 202, { toTag: newTag(), reason: 'Accepted for later delivery' });
   }
-}
-
-function canonical(key: string): string {
-  return key.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
 }

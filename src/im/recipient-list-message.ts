@@ -88,7 +88,7 @@ function readRecipients(xml: string): Recipient[] {
       const uri = attrValue(e, 'uri');
       if (uri === undefined) continue;
       const key = normaliseUri(uri);
-      // RFC 5365 §4.3: the service sends one copy per recipient even when the list repeats one.
+      // RFC 5365 §3: one MESSAGE per intended recipient, even when the list names one twice.
       if (seen.has(key)) continue;
       seen.add(key);
       const cc = attrValue(e, 'copyControl', COPY_CONTROL_NS);

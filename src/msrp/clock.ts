@@ -24,7 +24,20 @@ export const systemClock: Clock = {
 /** Fills n random bytes. */
 export type RandomSource = (n: number) => Uint8Array;
 
-export const cryptoRandom: RandomSource = (n) => globalThis.crypto.getRandomValues(new Uint8Array(n));
+// Ids are made per chunk: draw random bytes in 4 KiB batches, not one call each.
+let pool = new Uint8Array(0);
+let poolAt = 0;
+
+export const cryptoRandom: RandomSource = (n) => {
+  if (n > 1024) return globalThis.crypto.getRandomValues(new Uint8Array(n));
+  if (poolAt + n > pool.length) {
+    pool = globalThis.crypto.getRandomValues(new Uint8Array(4096));
+    poolAt = 0;
+  }
+  const out = pool.subarray(poolAt, poolAt + n);
+  poolAt += n;
+  return out;
+};
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 

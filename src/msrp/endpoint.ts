@@ -59,6 +59,7 @@ export class MsrpEndpoint {
   readonly #idleSince = new Map<MsrpConnection, number>();
   #timer: unknown;
   #closed = false;
+  readonly #toPathCache = new Map<string, string>();
 
   constructor(opts: MsrpEndpointOptions) {
     this.#opts = opts;
@@ -199,9 +200,19 @@ export class MsrpEndpoint {
     const self = req.headers.get('To-Path')?.trim().split(/[ \t]+/).pop() ?? `msrp://${this.#opts.host};tcp`;
     let sessionId: string | undefined;
     try {
-      const to = getToPath(req.headers);
-      // RFC 4975 §7.3: "the To-Path will have exactly one URI" at an endpoint.
-      sessionId = to[to.length - 1]!.sessionId;
+      const toText = req.headers.get('To-Path');
+      // Every chunk of a session carries the same To-Path: parse it once.
+      const cached = toText === undefined ? undefined : this.#toPathCache.get(toText);
+      if (cached !== undefined) sessionId = cached;
+      else {
+        const to = getToPath(req.headers);
+        // RFC 4975 §7.3: "the To-Path will have exactly one URI" at an endpoint.
+        sessionId = to[to.length - 1]!.sessionId;
+        if (sessionId !== undefined) {
+          if (this.#toPathCache.size > 4096) this.#toPathCache.clear();
+          this.#toPathCache.set(toText!, sessionId);
+        }
+      }
       if (!req.headers.has('From-Path')) throw new MsrpParseError('missing From-Path');
     } catch (e) {
       if (!(e instanceof MsrpParseError)) throw e;

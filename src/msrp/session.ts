@@ -85,7 +85,7 @@ export interface SendOptions {
 
 /** How many finished Message-IDs we remember to recognise duplicates (RFC 4975 §5.4). */
 const RECENT_LIMIT = 1024;
-/** How many sent messages we keep for correlating late REPORTs. */
+/** How many settled messages we keep for correlating late failure REPORTs. */
 const OUTGOING_LIMIT = 1024;
 /** How many messages may be half-received at once. */
 const INCOMPLETE_LIMIT = 256;
@@ -102,6 +102,8 @@ export class MsrpSession {
   #closed = false;
   /** Messages sent and waiting for an outcome, by Message-ID, to correlate REPORTs. */
   readonly #outgoing = new Map<string, OutgoingMessage>();
+  /** Sent, `done` resolved without an end-to-end REPORT; bounded, oldest first. */
+  readonly #settled = new Map<string, OutgoingMessage>();
   /** Sent before a connection was bound. */
   readonly #queued: OutgoingMessage[] = [];
   readonly #incoming = new Map<string, MessageReassembly>();
@@ -165,16 +167,16 @@ export class MsrpSession {
       fromPath: this.#localUriText,
     });
     this.#outgoing.set(msg.messageId, msg);
-    if (this.#outgoing.size > OUTGOING_LIMIT) {
-      for (const [id, m] of this.#outgoing) {
-        if (this.#outgoing.size <= OUTGOING_LIMIT) break;
-        if (m.outcome) this.#outgoing.delete(id);
-      }
-    }
     msg.onLateFailure = (o) => this.delegate.onSendFailure?.(this, msg, o);
-    // A failure REPORT may still come after `done` (relays answer hop by hop);
-    // the message stays correlatable until pruned above.
-    void msg.done.then((o) => o.cause === 'report' && this.#outgoing.delete(msg.messageId));
+    void msg.done.then((o) => {
+      this.#outgoing.delete(msg.messageId);
+      // A failure REPORT may still come after `done` (relays answer hop by
+      // hop, RFC 4975 §7.1.4): keep the message correlatable for a while.
+      if (o.ok && o.cause !== 'report') {
+        this.#settled.set(msg.messageId, msg);
+        if (this.#settled.size > OUTGOING_LIMIT) this.#settled.delete(this.#settled.keys().next().value!);
+      }
+    });
     if (this.#connection) this.#connection.addSource(msg);
     else this.#queued.push(msg);
     return msg;
@@ -358,7 +360,7 @@ export class MsrpSession {
       throw e;
     }
     if (!messageId || !status) return;
-    const out = this.#outgoing.get(messageId);
+    const out = this.#outgoing.get(messageId) ?? this.#settled.get(messageId);
     // "If an MSRP element receives a REPORT for a Message-ID it does not recognize, it SHOULD silently ignore the REPORT."
     if (!out) return;
     out.onReport(status, range);

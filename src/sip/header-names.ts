@@ -125,8 +125,14 @@ const byFirst: Array<Array<{ spelling: string; hit: KnownName }> | undefined> = 
 for (const [spelling, id] of exact) {
   (byFirst[spelling.charCodeAt(0)] ??= []).push({ spelling, hit: { key: id.key, name: id.name, length: spelling.length } });
 }
-// Longer spellings first, so "Content-Type" is tried before "C".
-for (const list of byFirst) list?.sort((x, y) => y.spelling.length - x.spelling.length);
+// The headers of nearly every message first, then longer spellings before
+// shorter ones ("Content-Type" before "C").
+const COMMON = ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Length', 'Content-Type', 'Route', 'Record-Route'];
+const rank = (s: string) => {
+  const i = COMMON.indexOf(s);
+  return i === -1 ? 100 - s.length : i;
+};
+for (const list of byFirst) list?.sort((x, y) => rank(x.spelling) - rank(y.spelling));
 
 /**
  * When the header line at text[start] begins with a canonical or compact

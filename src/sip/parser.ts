@@ -15,7 +15,6 @@ export interface ParseOptions {
 }
 
 const EMPTY_BODY = new Uint8Array(0);
-const BARE_CR = /\r(?!\n)/;
 
 /**
  * Parses one complete SIP message (RFC 3261 §7). Header values stay text
@@ -41,7 +40,6 @@ export function parseMessage(bytes: Uint8Array, opts: ParseOptions = {}): SipMes
     bodyStart = n;
   }
   const text = utf8Decode(bytes, start, end);
-  if (BARE_CR.test(text)) throw new SipParseError('bare CR in the header section');
 
   let lineEnd = lineBreakAt(text, 0);
   if (lineEnd === -1) lineEnd = text.length;
@@ -97,9 +95,13 @@ function findHeaderEnd(b: Uint8Array, from: number): number {
  */
 function lineBreakAt(text: string, from: number): number {
   const lf = text.indexOf('\n', from);
-  if (lf === -1) return -1;
-  if (text.charCodeAt(lf - 1) !== 13 || lf === from) throw new SipParseError('bare LF in the header section');
-  return lf - 1;
+  const cr = text.indexOf('\r', from);
+  if (lf === -1) {
+    if (cr !== -1) throw new SipParseError('bare CR in the header section');
+    return -1;
+  }
+  if (cr !== lf - 1) throw new SipParseError(cr === -1 || cr > lf ? 'bare LF in the header section' : 'bare CR in the header section');
+  return cr;
 }
 
 /**

@@ -21,6 +21,7 @@ const SCHEMA_DIR = fileURLToPath(new URL('./schemas/', import.meta.url));
 const XML_XSD_URL = 'http://www.w3.org/2001/xml.xsd';
 
 let provider: XmlBufferInputProvider | null = null;
+const utf8 = new TextEncoder();
 const cache = new Map<string, SchemaValidator>();
 
 function schemaBytes(): Record<string, Uint8Array> {
@@ -65,7 +66,10 @@ export function loadSchema(name: string): SchemaValidator {
     validate(xml: string): string | null {
       let doc: XmlDocument;
       try {
-        doc = XmlDocument.fromString(xml);
+        // TextEncoder rather than fromString: libxml2-wasm copies a string into
+        // wasm memory with a per-character JS loop that crawls on strings built
+        // by concatenation (ropes); the native encoder does not care.
+        doc = XmlDocument.fromBuffer(utf8.encode(xml));
       } catch (e) {
         return e instanceof Error ? e.message.trim() : String(e);
       }

@@ -82,11 +82,74 @@ export interface PathResult {
   readonly matched: number;
 }
 
+function attrOf(el: XmlElement, local: string, ns: string | null): string | undefined {
+  for (const a of el.attrs) if (!a.isNsDecl && a.local === local && a.ns === ns) return a.value;
+  return undefined;
+}
+
+/**
+ * The child of `parent` named {ns}local whose attribute {atNs}atLocal is
+ * `value`, from the parent's memoised map (built on first use), so picking
+ * one entry of a large list does not scan it on every request.
+ */
+export function lookupChild(parent: XmlElement, ns: string | null, local: string, atNs: string | null, atLocal: string, value: string): StepResult {
+  const key = `${ns ?? ''}\u0000${local}\u0000${atNs ?? ''}\u0000${atLocal}`;
+  parent.index ??= new Map();
+  let lookup = parent.index.get(key);
+  if (lookup === undefined) {
+    const byValue = new Map<string, XmlElement | null>();
+    for (const node of parent.children) {
+      if (node.kind !== 'element' || node.local !== local || node.ns !== ns) continue;
+      const v = attrOf(node, atLocal, atNs);
+      if (v !== undefined) byValue.set(v, byValue.has(v) ? null : node);
+    }
+    lookup = { ns, local, atNs, atLocal, byValue };
+    parent.index.set(key, lookup);
+  }
+  const hit = lookup.byValue.get(value);
+  if (hit === undefined) return { kind: 'none' };
+  return hit === null ? { kind: 'many' } : { kind: 'one', element: hit };
+}
+
+/**
+ * Keeps `parent`'s lookups right after `removed` left its children and/or
+ * `added` joined them (call with invalidateText, not invalidate). A lookup
+ * that cannot be adjusted exactly is dropped and rebuilt when next used.
+ */
+export function updateChildLookups(parent: XmlElement, removed: XmlElement | null, added: XmlElement | null): void {
+  if (parent.index === null) return;
+  for (const [key, l] of parent.index) {
+    if (removed !== null && removed.local === l.local && removed.ns === l.ns) {
+      const v = attrOf(removed, l.atLocal, l.atNs);
+      if (v !== undefined) {
+        if (l.byValue.get(v) !== removed) {
+          parent.index.delete(key);
+          continue;
+        }
+        l.byValue.delete(v);
+      }
+    }
+    if (added !== null && added.local === l.local && added.ns === l.ns) {
+      const v = attrOf(added, l.atLocal, l.atNs);
+      if (v !== undefined) l.byValue.set(v, l.byValue.has(v) ? null : added);
+    }
+  }
+}
+
+/** One step applied to the element children of `parent`; the same result as applyStep. */
+export function selectChild(parent: XmlElement, step: Step, ctx: SelectContext): StepResult {
+  const at = step.attr;
+  if (at === null || step.position !== null || step.name.kind === 'any') return applyStep(parent.children, step, ctx);
+  const atNs = at.prefix === null ? null : (ctx.bindings.get(at.prefix) ?? null);
+  return lookupChild(parent, expandElementName(step.name, ctx), step.name.local, atNs, at.local, at.value);
+}
+
 /** Evaluates `steps` from the document root: the root node's only child is the root element. */
 export function selectPath(doc: XmlDocumentTree, steps: readonly Step[], ctx: SelectContext): PathResult {
   let context: XmlElement | null = null;
   for (let i = 0; i < steps.length; i++) {
-    const r = applyStep(context === null ? [doc.root] : context.children, steps[i]!, ctx);
+    const step = steps[i]!;
+    const r: StepResult = context === null ? applyStep([doc.root], step, ctx) : selectChild(context, step, ctx);
     if (r.kind !== 'one') return { element: null, matched: i };
     context = r.element;
   }

@@ -5,6 +5,7 @@ import {
   escapeAttr,
   inScopeNamespaces,
   invalidate,
+  invalidateText,
   serializeDocument,
   serializeElement,
   type XmlAttr,
@@ -19,7 +20,7 @@ import { DocumentCache } from './document-cache.js';
 import { incrementalValidationTarget, type TreeChange } from './incremental-validation.js';
 import { NodeSelectorError, encodeNodeSelector, parseNodeSelector, selectorPrefixes, type NodeSelector, type Step } from './node-selector.js';
 import { loadSchema } from './schema-validator.js';
-import { applyStep, findAttr, nameMatches, selectPath, type SelectContext } from './select.js';
+import { applyStep, findAttr, nameMatches, selectChild, selectPath, updateChildLookups, type SelectContext } from './select.js';
 import { defaultUsages, type UsageRegistry } from './usages/registry.js';
 import { XcapUriError, parseXcapUri, type XcapUri } from './xcap-uri.js';
 
@@ -449,20 +450,21 @@ export class XcapEngine {
     } else {
       let replaced: XmlElement | null = null;
       const kids = parent.children;
-      const elems = kids.filter((c): c is XmlElement => c.kind === 'element');
-      const r = applyStep(elems, target, ctx);
+      const r = selectChild(parent, target, ctx);
       if (r.kind === 'many') fail({ kind: 'cannot-insert', phrase: 'the node selector selects more than one element' });
       if (r.kind === 'one') {
         kids[kids.indexOf(r.element)] = el;
         replaced = r.element;
         created = false;
       } else {
+        const elems = kids.filter((c): c is XmlElement => c.kind === 'element');
         const at = insertionIndex(kids, elems, target, el, ctx);
         if (at === null) fail({ kind: 'cannot-insert', phrase: `fewer than ${target.position! - 1} siblings before the position` });
         kids.splice(at, 0, el);
         created = true;
       }
-      invalidate(parent);
+      invalidateText(parent);
+      updateChildLookups(parent, replaced, el);
       change = { kind: 'element', parent, element: el, replaced };
     }
     // RFC 4825 §8.2.3: "The insertion is done such that the request URI, when evaluated, would now point to the element".
@@ -547,7 +549,8 @@ export class XcapEngine {
         const parent = el.parent;
         // RFC 4825 §8.4: the element goes, the whitespace around it stays.
         parent.children.splice(parent.children.indexOf(el), 1);
-        invalidate(parent);
+        invalidateText(parent);
+        updateChildLookups(parent, el, null);
         change = { kind: 'removed', parent, removed: el };
         if (selectPath(tree, selector.steps, ctx).element !== null) fail({ kind: 'cannot-delete' });
       } else {

@@ -255,19 +255,18 @@ describe('MSRP endpoint: binding and routing', () => {
     assert.equal(closed, 'connection-lost');
   });
 
-  test('idle connections without sessions are closed after idleTimeoutMs; keep-alive sends a bodiless SEND', async () => {
+  test('an idle connection without sessions is closed after idleTimeoutMs', async () => {
     const clock = new FakeClock();
     const random = seededRandom(5);
-    const bob = new MsrpEndpoint({ host: 'b.example.com', port: 1, clock, random, idleTimeoutMs: 10_000, keepAliveMs: 5_000 });
-    const [a, b] = memoryPair();
+    const bob = new MsrpEndpoint({ host: 'b.example.com', port: 1, clock, random, idleTimeoutMs: 10_000 });
+    const [, b] = memoryPair();
     bob.acceptTransport(b);
+    clock.advance(9_999);
+    await settle();
+    assert.equal(b.closed, false);
     clock.advance(10_000);
     await settle();
     assert.equal(b.closed, true);
-    // keep-alive on a bound session
-    const p = await memoryPairOfEndpoints();
-    void p;
-    void a;
   });
 });
 

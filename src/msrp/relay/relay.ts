@@ -124,7 +124,7 @@ export class MsrpRelay implements MsrpTransportSink {
       return;
     }
     if (req.method === 'AUTH') {
-      void this.#onAuth(conn, req, to, from);
+      void this.#onAuth(conn, req, to);
       return;
     }
     if (req.method !== 'SEND' && req.method !== 'REPORT') {
@@ -149,7 +149,7 @@ export class MsrpRelay implements MsrpTransportSink {
     return h === this.#o.host.toLowerCase() || (this.#o.aliases ?? []).some((a) => a.toLowerCase() === h);
   }
 
-  async #onAuth(conn: MsrpConnection, req: MsrpRequest, to: MsrpUri[], from: MsrpUri[]): Promise<void> {
+  async #onAuth(conn: MsrpConnection, req: MsrpRequest, to: MsrpUri[]): Promise<void> {
     // RFC 4976 §6.3: AUTH is addressed to the relay itself, one hop.
     if (to.length !== 1 || !this.#isUs(to[0]!)) {
       this.#respond(conn, req, 403, undefined, 'AUTH not addressed to this relay');
@@ -212,7 +212,6 @@ export class MsrpRelay implements MsrpTransportSink {
       params: [],
     };
     this.#allocations.set(sessionId, { sessionId, uri, username: creds.username, conn, expiresAt: this.#clock.now() + granted * 1000 });
-    void from;
     const h = new MsrpHeaders().append('Use-Path', formatMsrpUri(uri)).append('Expires', String(granted));
     this.#respond(conn, req, 200, h);
   }
@@ -380,7 +379,8 @@ function safeRange(req: MsrpRequest): { start: number; total: number | '*' } | u
   try {
     const r = getByteRange(req.headers);
     return r ? { start: r.start, total: r.total } : { start: 1, total: '*' };
-  } catch {
-    return undefined;
+  } catch (e) {
+    if (e instanceof MsrpParseError) return undefined;
+    throw e;
   }
 }

@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { openSqlite } from '../src/store/sqlite/open.js';
+import { SqliteDeferredMessages } from '../src/store/sqlite/deferred-messages.js';
+import { startServer, freePort } from '../test/support/server.js';
+import { TestUa } from '../test/support/test-ua.js';
+import { runSipp, startSipp } from '../test/support/sipp.js';
+
+const PUSH_MESSAGES = 10_000;
+const RELAY_MESSAGES = 3_000;
+const SIPP = join(import.meta.dirname, 'support', 'sipp');
+
+/**
+ * IM server figures (issue 4):
+ *  - deferred push: 10,000 stored messages drained to one device over TCP,
+ *    timed from its REGISTER to the last MESSAGE received (goal: under 2 s);
+ *  - pager relay: sipp MESSAGE throughput (digest-authenticated, to a
+ *    registered sipp UAS) through the participating functions, and through
+ *    the same server with the IM server off (the plain proxy figure).
+ */
+export async function benchIm(): Promise<void> {
+  await benchPush();
+  const plain = await benchRelay(false);
+  const im = await benchRelay(true);
+  console.log(`im pager relay: plain proxy ${plain.toFixed(0)} msg/s, with IM functions ${im.toFixed(0)} msg/s (${(((im - plain) / plain) * 100).toFixed(1)}%)`);
+}
+
+async function benchPush(): Promise<void> {
+  const server = await startServer({ users: { bob: 'bob-pw' }, env: { SIMPLEIM_LOG_LEVEL: 'warn' } });
+  try {
+    // Filled beside the running server (SQLite WAL allows it), in one transaction.
+    const db = openSqlite(join(server.data, 'simpleim.db'));
+    const store = new SqliteDeferredMessages(db);
+    const now = Date.now();
+    db.transaction(() => {
+      for (let i = 0; i < PUSH_MESSAGES; i++) {
+        void store.store(
+          {
+            owner: 'sip:bob@example.com',
+            sender: 'sip:alice@example.com',
+            from: '"Alice" <sip:alice@example.com>',
+            headers: [['Content-Type', 'text/plain;charset=UTF-8']],
+            body: Buffer.from(`deferred message number ${i} with some ordinary text in it`),
+            receivedAt: now,
+            expiresAt: now + 86_400_000,
+          },
+          `bench-${i}`,
+          PUSH_MESSAGES,
+          now,
+        );
+      }
+    })();
+    db.close();
+    const bob = await TestUa.create({ user: 'bob', password: 'bob-pw', serverPort: server.sipPort, protocol: 'TCP' });
+    let received = 0;
+    let last = 0;
+    const done = new Promise<void>((resolve) => {
+      bob.handler = (req) => {
+        if (req.method === 'MESSAGE' && ++received === PUSH_MESSAGES) {
+          last = performance.now();
+          resolve();
+        }
+        return 200;
+      };
+    });
+    const t0 = performance.now();
+    await bob.register();
+    await done;
+    const secs = (last - t0) / 1000;
+    console.log(`im deferred push: ${PUSH_MESSAGES} messages to one TCP device in ${secs.toFixed(2)} s (${Math.round(PUSH_MESSAGES / secs)} msg/s; goal < 2 s)`);
+    bob.inbox.length = 0;
+    await bob.close();
+  } finally {
+    await server.stop();
+  }
+}
+
+async function benchRelay(im: boolean): Promise<number> {
+  const server = await startServer({
+    users: { alice: 'alice-pw', bob: 'bob-pw' },
+    env: { SIMPLEIM_IM_SERVER: String(im), SIMPLEIM_LOG_LEVEL: 'warn' },
+  });
+  try {
+    const uasPort = await freePort();
+    const uas = startSipp({ scenario: join(SIPP, 'message-uas.xml'), transport: 'u1', localPort: uasPort, calls: RELAY_MESSAGES, timeoutS: 120 });
+    await runSipp({
+      scenario: join(SIPP, 'register-auth.xml'),
+      remote: `127.0.0.1:${server.sipPort}`,
+      inf: `SEQUENTIAL\nbob;example.com;600;[authentication username=bob password=bob-pw];${uasPort}\n`,
+    });
+    const t0 = performance.now();
+    const r = await runSipp({
+      scenario: join(SIPP, 'message-uac-auth.xml'),
+      remote: `127.0.0.1:${server.sipPort}`,
+      calls: RELAY_MESSAGES,
+      rate: 5000,
+      timeoutS: 120,
+      extra: ['-l', '100'],
+      inf: `SEQUENTIAL\nalice;example.com;bob;[authentication username=alice password=alice-pw]\n`,
+    });
+    const secs = (performance.now() - t0) / 1000;
+    uas.kill();
+    const ok = Number(r.stats['SuccessfulCall(C)'] ?? 0);
+    return ok / secs;
+  } finally {
+    await server.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchIm();
