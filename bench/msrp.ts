@@ -25,6 +25,8 @@ const RUNS = 3;
 /** Length of one timed run, seconds (sending stops then; in-flight messages still count). */
 const RUN_SECONDS = 1;
 const WARMUP_SECONDS = 0.4;
+/** A run that has not finished this long after it stopped sending is a bug, not a figure. */
+const STALL_MS = 20_000;
 
 const GOAL_MBPS = 200;
 const GOAL_RATE = 50_000;
@@ -79,26 +81,33 @@ async function relayMain(): Promise<void> {
 
 class Side {
   readonly #worker: Worker;
-  #onMessage: ((m: FromWorker) => void) | undefined;
+  /** Messages not yet taken by next(), and the error that ended the worker. */
+  readonly #inbox: FromWorker[] = [];
+  #failed: Error | undefined;
+  #waiter: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | undefined;
 
   constructor(role: 'receiver' | 'relay') {
     // Workers do not inherit the tsx loader: register it, then load this file.
     const api = import.meta.resolve('tsx/esm/api');
     const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
     this.#worker = new Worker(code, { eval: true, workerData: { msrpBenchRole: role } });
-    this.#worker.on('message', (m: FromWorker) => this.#onMessage?.(m));
+    this.#worker.on('message', (m: FromWorker) => {
+      const w = this.#waiter;
+      this.#waiter = undefined;
+      if (w) w.resolve(m);
+      else this.#inbox.push(m);
+    });
+    this.#worker.on('error', (e) => {
+      this.#failed = e;
+      this.#waiter?.reject(e);
+    });
   }
 
   next(): Promise<FromWorker> {
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error) => reject(e);
-      this.#worker.once('error', onError);
-      this.#onMessage = (m) => {
-        this.#worker.off('error', onError);
-        this.#onMessage = undefined;
-        resolve(m);
-      };
-    });
+    const m = this.#inbox.shift();
+    if (m) return Promise.resolve(m);
+    if (this.#failed) return Promise.reject(this.#failed);
+    return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
   }
 
   post(m: ToWorker): void {
@@ -168,10 +177,23 @@ async function timedRun(s: Setup, seconds: number, window: number, send: () => P
       await send();
     }
   };
-  await Promise.all(Array.from({ length: window }, lane));
+  await watchdog(Promise.all(Array.from({ length: window }, lane)), 'sending');
   s.sent += n;
-  await s.receiver.waitFor(s.sent);
+  await watchdog(s.receiver.waitFor(s.sent), 'waiting for the receiver');
   return n / ((performance.now() - t0) / 1000);
+}
+
+/** A run that stalls fails the bench instead of hanging it. */
+async function watchdog<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stall = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`msrp bench stalled ${what}`)), STALL_MS);
+  });
+  try {
+    return await Promise.race([p, stall]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function figure(s: Setup, window: number, send: () => Promise<void>): Promise<number> {
@@ -211,27 +233,33 @@ export async function benchMsrp(): Promise<void> {
     { label: '100-byte, with Success-Report', unit: 'msg/s', goal: GOAL_RATE, window: 2000, make: (s: Setup) => small(s, true) },
   ];
   const results: number[][] = [];
+  // For profiling one figure: MSRP_BENCH_ONLY='direct.*2 KB' node --cpu-prof ...
+  const only = process.env.MSRP_BENCH_ONLY ? new RegExp(process.env.MSRP_BENCH_ONLY) : undefined;
   for (const viaRelay of [false, true]) {
+    if (only && !rows.some((r) => only.test(`${viaRelay ? 'relay' : 'direct'} ${r.label}`))) {
+      results.push(rows.map(() => NaN));
+      continue;
+    }
     const s = await setup(viaRelay);
     try {
       const col: number[] = [];
-      for (const r of rows) col.push(await figure(s, r.window, r.make(s)));
+      for (const r of rows) col.push(only && !only.test(`${viaRelay ? 'relay' : 'direct'} ${r.label}`) ? NaN : await figure(s, r.window, r.make(s)));
       results.push(col);
     } finally {
       await s.close();
     }
   }
   console.log(`msrp: sender, receiver and relay each on their own thread; median of ${RUNS} runs of ${RUN_SECONDS} s`);
-  console.log(`${pad('', 32)}${pad('direct TCP', 14)}${pad('goal', 12)}${pad('through relay', 16)}goal`);
+  const table = [['', 'direct TCP', 'goal', 'through relay', 'goal']];
   rows.forEach((r, i) => {
-    const f = (v: number) => `${Math.round(v).toLocaleString('en-US')} ${r.unit}`;
+    const f = (v: number) => (Number.isNaN(v) ? '-' : `${Math.round(v).toLocaleString('en-US')} ${r.unit}`);
+    const g = (v: number, goal: number) => `≥ ${f(goal)}${v >= goal || Number.isNaN(v) ? '' : ' (missed)'}`;
     const d = results[0]![i]!;
     const v = results[1]![i]!;
-    const mark = (x: number, g: number) => (x >= g ? '' : ' (below)');
-    console.log(
-      `${pad(r.label, 32)}${pad(f(d), 14)}${pad(`≥ ${f(r.goal)}${mark(d, r.goal)}`, 12 + 8 * Number(d < r.goal))}${pad(f(v), 16)}≥ ${f(r.goal / 2)}${mark(v, r.goal / 2)}`,
-    );
+    table.push([r.label, f(d), g(d, r.goal), f(v), g(v, r.goal / 2)]);
   });
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)) + 2);
+  for (const row of table) console.log(`msrp ${row.map((cell, c) => pad(cell, widths[c]!)).join('').trimEnd()}`);
 }
 
 const role = isMainThread ? undefined : (workerData as { msrpBenchRole?: string } | undefined)?.msrpBenchRole;

@@ -18,15 +18,18 @@ const BENCHES: readonly Bench[] = [
   { name: 'sip-core', file: 'sip-core.ts', fn: 'benchSipCore' },
   { name: 'msrp', file: 'msrp.ts', fn: 'benchMsrp' },
   { name: 'xcap', file: 'xcap.ts', fn: 'benchXcap' },
+  { name: 'im', file: 'im.ts', fn: 'benchIm' },
 ];
 
 async function main(filters: readonly string[]): Promise<number> {
-  const unknown = filters.filter((f) => !BENCHES.some((b) => b.name.includes(f)));
+  // A filter picks the bench of that name, else every bench whose name contains it ("sip" → sip-codec, sip-core).
+  const picks = (f: string, b: Bench) => (BENCHES.some((x) => x.name === f) ? b.name === f : b.name.includes(f));
+  const unknown = filters.filter((f) => !BENCHES.some((b) => picks(f, b)));
   if (unknown.length > 0) {
     console.error(`unknown bench filter: ${unknown.join(', ')} (benches: ${BENCHES.map((b) => b.name).join(', ')})`);
     return 2;
   }
-  const chosen = filters.length === 0 ? BENCHES : BENCHES.filter((b) => filters.some((f) => b.name.includes(f)));
+  const chosen = filters.length === 0 ? BENCHES : BENCHES.filter((b) => filters.some((f) => picks(f, b)));
   const outcome: string[] = [];
   let failed = 0;
   for (const b of chosen) {

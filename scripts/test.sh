@@ -4,6 +4,6 @@
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/ensure-deps.sh
-sh scripts/ensure-debs.sh sip-tester sipsak
+sh scripts/ensure-debs.sh sip-tester sipsak baresip linphone-cli openssl
 npx tsc -p tsconfig.json --noEmit
 node scripts/run-tests.mjs "$@"

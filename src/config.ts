@@ -39,6 +39,28 @@ export const configSchema = z
     defaultExpires: z.coerce.number().int().min(1).default(3600),
     /** Digest nonce lifetime in seconds (older nonces get stale=true). */
     nonceLifetime: z.coerce.number().int().min(1).default(300),
+    /**
+     * Digest algorithms offered, one challenge each, in this order (RFC 8760).
+     * Default MD5 only: baresip and JsSIP fail when SHA-256 is also offered
+     * (docs/decisions.md); "SHA-256,MD5" offers both.
+     */
+    digestAlgorithms: z
+      .union([z.string(), z.array(z.string())])
+      .transform((v, ctx) => {
+        const list = (Array.isArray(v) ? v : v.split(',')).map((a) => a.trim()).filter((a) => a.length > 0);
+        for (const a of list) {
+          if (!['MD5', 'SHA-256', 'MD5-sess', 'SHA-256-sess'].includes(a)) {
+            ctx.addIssue({ code: 'custom', message: `unknown digest algorithm "${a}"` });
+            return z.NEVER;
+          }
+        }
+        if (list.length === 0) {
+          ctx.addIssue({ code: 'custom', message: 'needs at least one algorithm' });
+          return z.NEVER;
+        }
+        return list as Array<'MD5' | 'SHA-256' | 'MD5-sess' | 'SHA-256-sess'>;
+      })
+      .prefault('MD5'),
     /** Other domains reachable by a static route: domain → next-hop SIP URI. */
     routes: z.record(z.string(), z.string()).default({}),
     /** IM server on (default); off runs the plain SIP/IP core (used by the bench to compare). */
@@ -73,7 +95,7 @@ export class ConfigError extends Error {
 
 const KEYS = [
   'data', 'domain', 'sip', 'sips', 'tlsCert', 'tlsKey', 'http', 'msrp', 'msrps', 'logLevel',
-  'minExpires', 'maxExpires', 'defaultExpires', 'nonceLifetime', 'routes',
+  'minExpires', 'maxExpires', 'defaultExpires', 'nonceLifetime', 'routes', 'digestAlgorithms',
   'imServer', 'pagerMaxBytes', 'pagerMaxUdpBytes', 'deferredMaxAgeDays', 'deferredQuota',
 ] as const;
 

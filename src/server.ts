@@ -71,8 +71,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     random: (n) => randomBytes(n),
     lifetimeMs: config.nonceLifetime * 1000,
   });
-  // MD5 first: most deployed SIP clients read only the first challenge (docs/decisions.md).
-  const auth = new DigestAuthenticator({ realm: config.domain, users, nonces, algorithms: ['MD5', 'SHA-256'] });
+  const auth = new DigestAuthenticator({ realm: config.domain, users, nonces, algorithms: config.digestAlgorithms });
   const registrar = new Registrar({
     bindings,
     minExpires: config.minExpires,
@@ -114,7 +113,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   // ---- HTTP routes (each feature mounts its prefix) ------------------------------
   const routes: HttpRoute[] = [];
-  const httpAuth = new HttpDigestAuthenticator({ realm: config.domain, domain: config.domain, users, nonces, algorithms: ['MD5', 'SHA-256'] });
+  const httpAuth = new HttpDigestAuthenticator({ realm: config.domain, domain: config.domain, users, nonces, algorithms: config.digestAlgorithms });
 
   // ---- XDMS (RFC 4825 XCAP with the OMA IM usages) ---------------------------------
   const xcapDocuments = new SqliteXcapDocuments(db);
@@ -187,7 +186,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     users: { lookupHa1: (name, realm, alg) => users.ha1(name, realm, alg) },
     nonces,
     connector: new NodeTcpConnector(),
-    algorithms: ['MD5', 'SHA-256'],
+    algorithms: config.digestAlgorithms,
   });
   const msrpWs = new MsrpWebSocketServer({ sink: msrpRelay, path: '/msrp' });
   upgrades.set('/msrp', (req, socket, head) => msrpWs.handleUpgrade(req, socket, head));

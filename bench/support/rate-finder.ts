@@ -29,7 +29,7 @@ export interface Found {
 /**
  * Highest rate that holds (< 0.1 % failed calls): double from `start` until a
  * rate fails, bisect between, then run the best rate again for longer; if the
- * second run fails too, step down to the next rate that held.
+ * second run fails too, step down to the next rate that held (or half).
  */
 export async function findRate(o: FindOptions): Promise<Found> {
   const runs: LoadResult[] = [];
@@ -45,7 +45,7 @@ export async function findRate(o: FindOptions): Promise<Found> {
     await sleep(holds(r) ? 800 : 2500);
     return r;
   };
-  const min = o.min ?? 250;
+  const min = o.min ?? 100;
   let good: number | undefined;
   let bad: number | undefined;
   let rate = o.start;
@@ -73,7 +73,8 @@ export async function findRate(o: FindOptions): Promise<Found> {
     if (holds(c)) return { held: c, failedAt: bad, runs };
     bad = good;
     const lower = runs.filter((r) => holds(r) && r.rate < good!).map((r) => r.rate);
-    good = lower.length > 0 ? Math.max(...lower) : undefined;
+    const half = Math.round(good / 2 / 50) * 50;
+    good = lower.length > 0 ? Math.max(...lower) : half >= min ? half : undefined;
   }
   return { held: undefined, failedAt: bad, runs };
 }

@@ -22,6 +22,7 @@ storeOptions(
     .option('--http <host:port>', 'HTTP: SIP and MSRP over WebSocket, XCAP, /healthz, /metrics (default 127.0.0.1:8080)')
     .option('--msrp <host:port>', 'MSRP over TCP (default 127.0.0.1:2855)')
     .option('--msrps <host:port>', 'MSRP over TLS')
+    .option('--digest-algorithms <list>', 'digest algorithms offered, in order (default MD5; e.g. SHA-256,MD5)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
 ).action(async (opts: Record<string, unknown>) => {
   await runServer(loadConfig(opts));

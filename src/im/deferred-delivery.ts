@@ -8,7 +8,7 @@ import type { ClientTransactionUser } from '../sip/transaction/transaction-user.
 import type { Endpoint, Flow } from '../sip/transport/types.js';
 import type { Binding } from '../store/bindings.js';
 import type { DeferredMessage, DeferredMessages } from '../store/deferred-messages.js';
-import { isImCapable } from './terminating-function.js';
+import { imDevices } from './terminating-function.js';
 
 /** The header that carries a stored message's stable id (docs/decisions.md "IM server"). */
 export const MESSAGE_ID_HEADER = 'Message-ID';
@@ -68,8 +68,10 @@ export class DeferredDelivery {
   /** Registrar onChange: schedules a push to each IM-capable device that (re-)registered. */
   onRegistered(aor: string, added: readonly Binding[]): void {
     const seen = new Set<string>();
+    // Push goes to the devices live delivery would choose (imDevices), judged among the ones just added.
+    const devices = new Set(imDevices(added));
     for (const b of added) {
-      if (!isImCapable(b)) continue;
+      if (!devices.has(b)) continue;
       const device = deviceKey(b);
       if (seen.has(device)) continue;
       seen.add(device);

@@ -22,6 +22,27 @@ export function isImCapable(b: Binding): boolean {
 }
 
 /**
+ * A contact that declared no OMA or 3GPP service (no "+g." feature tag) is
+ * a generic SIP client (JsSIP, linphone, baresip): RFC 3841 §7.2.4 lets a
+ * contact that says nothing about a feature match it implicitly. A contact
+ * that declared other services (e.g. "+g.oma.sip-poc") but not IM has said
+ * what it does, and is not an IM device.
+ */
+export function declaresNoService(b: Binding): boolean {
+  return featureParams(b.params).list.every((p) => !p.name.toLowerCase().startsWith('+g.'));
+}
+
+/**
+ * The devices that take pager-mode messages (docs/decisions.md "IM server"):
+ * the IM-capable ones; when the user has none, the generic SIP clients
+ * (declaresNoService); never a device that declared other services only.
+ */
+export function imDevices(bindings: readonly Binding[]): Binding[] {
+  const im = bindings.filter(isImCapable);
+  return im.length > 0 ? im : bindings.filter(declaresNoService);
+}
+
+/**
  * The recipient's terminating participating function (OMA IM digest §8.3):
  * access control for MESSAGE and INVITE, pager-mode size for requests from
  * other domains, the choice of devices (IM-capable ones, after the sender's
@@ -66,7 +87,7 @@ export class TerminatingFunction {
     if (req.method !== 'MESSAGE') return undefined;
     const cc = this.controlOf(req);
     const chosen = applyCallerPreferences(all, (b) => featureParams(b.params), cc.acceptContact, req.getAll('reject-contact'));
-    return cc.rejectsImFeature ? chosen : chosen.filter(isImCapable);
+    return cc.rejectsImFeature ? chosen : imDevices(chosen);
   }
 
   /** CoreHooks.onUnreachable: store the message and answer 202, unless it must not be stored. */

@@ -196,8 +196,6 @@ export class MsrpEndpoint {
   }
 
   #onRequest(conn: MsrpConnection, req: MsrpRequest): void {
-    // Responses come from the URI the peer addressed (RFC 4975 §7.2).
-    const self = req.headers.get('To-Path')?.trim().split(/[ \t]+/).pop() ?? `msrp://${this.#opts.host};tcp`;
     let sessionId: string | undefined;
     try {
       const toText = req.headers.get('To-Path');
@@ -216,22 +214,27 @@ export class MsrpEndpoint {
       if (!req.headers.has('From-Path')) throw new MsrpParseError('missing From-Path');
     } catch (e) {
       if (!(e instanceof MsrpParseError)) throw e;
-      if (req.method !== 'REPORT') respond(conn, req, 'yes', 400, self, e.reason);
+      if (req.method !== 'REPORT') respond(conn, req, 'yes', 400, this.#self(req), e.reason);
       return;
     }
     const session = sessionId === undefined ? undefined : this.#sessions.get(sessionId);
     if (!session || session.closed) {
       // RFC 4975 §7.3: "the receiver MUST generate a 481 error and ignore the request".
-      if (req.method !== 'REPORT') respond(conn, req, failureReportOf(req), 481, self);
+      if (req.method !== 'REPORT') respond(conn, req, failureReportOf(req), 481, this.#self(req));
       return;
     }
     if (session.connection && session.connection !== conn && !session.connection.closed) {
       // RFC 4975 §5.4: "If the session is already in use, it MUST reject the request with a 506 response."
-      if (req.method !== 'REPORT') respond(conn, req, failureReportOf(req), 506, self);
+      if (req.method !== 'REPORT') respond(conn, req, failureReportOf(req), 506, this.#self(req));
       return;
     }
     if (session.connection !== conn) this.#bind(session, conn);
     session.handleRequest(conn, req);
+  }
+
+  /** Responses come from the URI the peer addressed (RFC 4975 §7.2); worked out only for error responses. */
+  #self(req: MsrpRequest): string {
+    return req.headers.get('To-Path')?.trim().split(/[ \t]+/).pop() ?? `msrp://${this.#opts.host};tcp`;
   }
 
   #onConnectionClosed(conn: MsrpConnection): void {

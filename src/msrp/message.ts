@@ -7,8 +7,15 @@
 export type ContinuationFlag = '$' | '+' | '#';
 
 export class MsrpHeaders {
-  readonly names: string[] = [];
-  readonly values: string[] = [];
+  readonly names: string[];
+  readonly values: string[];
+
+  /** Takes the arrays as they are (no copy): the caller must not keep using them. */
+  constructor(names: string[] = [], values: string[] = []) {
+    if (names.length !== values.length) throw new Error('header names and values differ in number');
+    this.names = names;
+    this.values = values;
+  }
 
   static of(fields: ReadonlyArray<readonly [string, string]>): MsrpHeaders {
     const h = new MsrpHeaders();
@@ -69,10 +76,7 @@ export class MsrpHeaders {
   }
 
   clone(): MsrpHeaders {
-    const h = new MsrpHeaders();
-    h.names.push(...this.names);
-    h.values.push(...this.values);
-    return h;
+    return new MsrpHeaders(this.names.slice(), this.values.slice());
   }
 }
 

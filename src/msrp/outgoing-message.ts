@@ -6,6 +6,7 @@ import { formatByteRange, type ByteRange } from './byte-range.js';
 import { chunkByteRange, nextChunk } from './chunker.js';
 import type { ChunkSource, MsrpConnection, TransactionResult } from './connection.js';
 import type { FailureReport, MsrpStatus } from './header-values.js';
+import { hasDashRun } from './byte-scan.js';
 import { IntervalSet } from './interval-set.js';
 import { MsrpHeaders, type MsrpRequest } from './message.js';
 
@@ -56,6 +57,12 @@ export class OutgoingMessage implements ChunkSource {
   #finished: MessageOutcome | undefined;
   readonly #reported = new IntervalSet();
   #acknowledged = 0;
+  /** Header fields of every chunk, built once; only Byte-Range changes per chunk. */
+  readonly #names: string[];
+  readonly #values: string[];
+  readonly #byteRangeAt: number;
+  /** The body has no "-------": transaction ids need not be checked against it. */
+  readonly #dashFree: boolean;
 
   constructor(init: OutgoingMessageInit) {
     this.#init = init;
@@ -65,6 +72,18 @@ export class OutgoingMessage implements ChunkSource {
     this.successReport = init.successReport;
     this.failureReport = init.failureReport;
     this.done = new Promise((r) => (this.#resolve = r));
+    const names = ['To-Path', 'From-Path', 'Message-ID', 'Byte-Range'];
+    const values = [init.toPath, init.fromPath, init.messageId, ''];
+    // RFC 4975 §7.1.1: "All chunks of the same message MUST use the same
+    // Failure-Report and Success-Report values"; defaults are left implicit.
+    if (init.successReport) names.push('Success-Report'), values.push('yes');
+    if (init.failureReport !== 'yes') names.push('Failure-Report'), values.push(init.failureReport);
+    for (const [n, v] of init.mimeHeaders ?? []) names.push(n), values.push(v);
+    names.push('Content-Type'), values.push(init.contentType);
+    this.#names = names;
+    this.#values = values;
+    this.#byteRangeAt = 3;
+    this.#dashFree = !hasDashRun(init.body);
   }
 
   get total(): number {
@@ -111,7 +130,7 @@ export class OutgoingMessage implements ChunkSource {
     }
     const plan = nextChunk(this.#offset, total, this.#init.chunkSize);
     const data = this.body.subarray(plan.offset, plan.offset + plan.length);
-    const tid = conn.newTransactionId(data);
+    const tid = conn.newTransactionId(this.#dashFree ? undefined : data);
     const req = this.#request(tid, chunkByteRange(plan.offset, plan.length, total), data, plan.last ? '$' : '+');
     this.#offset += plan.length;
     if (plan.last) this.#allWritten = true;
@@ -130,17 +149,9 @@ export class OutgoingMessage implements ChunkSource {
   }
 
   #request(tid: string, range: ByteRange, data: Uint8Array, flag: '$' | '+' | '#'): MsrpRequest {
-    const h = new MsrpHeaders();
-    h.append('To-Path', this.#init.toPath);
-    h.append('From-Path', this.#init.fromPath);
-    h.append('Message-ID', this.messageId);
-    h.append('Byte-Range', formatByteRange(range));
-    // RFC 4975 §7.1.1: "All chunks of the same message MUST use the same
-    // Failure-Report and Success-Report values"; defaults are left implicit.
-    if (this.successReport) h.append('Success-Report', 'yes');
-    if (this.failureReport !== 'yes') h.append('Failure-Report', this.failureReport);
-    for (const [n, v] of this.#init.mimeHeaders ?? []) h.append(n, v);
-    h.append('Content-Type', this.contentType);
+    const values = this.#values.slice();
+    values[this.#byteRangeAt] = formatByteRange(range);
+    const h = new MsrpHeaders(this.#names.slice(), values);
     return { kind: 'request', transactionId: tid, method: 'SEND', headers: h, body: data, flag };
   }
 

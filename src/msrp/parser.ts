@@ -3,8 +3,7 @@
 // so framing never trusts Byte-Range (which the RFC's own examples get
 // wrong). Bytes in, MsrpMessage out; no I/O, nothing but MsrpParseError
 // thrown. Bodies are views into the received bytes, not copies.
-import { latin1Decode, utf8Decode } from '../formats/bytes.js';
-import { findBytes } from './byte-scan.js';
+import { ByteText } from './byte-scan.js';
 import { MsrpHeaders, type ContinuationFlag, type MsrpMessage } from './message.js';
 import { MsrpParseError } from './msrp-parse-error.js';
 
@@ -45,7 +44,9 @@ export class MsrpStreamParser {
   readonly #maxHeader: number;
   readonly #maxBody: number;
 
-  #buf: Uint8Array = new Uint8Array(0);
+  #buf: Uint8Array = EMPTY;
+  /** Decoding view of #buf, made when #buf changes. */
+  #text: ByteText = EMPTY_TEXT;
   #start = 0;
   #end = 0;
   /** True when #buf is ours and bytes after #end may be written. */
@@ -60,7 +61,6 @@ export class MsrpStreamParser {
   #status = 0;
   #comment: string | undefined;
   #headers = new MsrpHeaders();
-  #needle: Uint8Array = new Uint8Array(0);
   #bodyStart = 0;
   #scanFrom = 0;
 
@@ -97,7 +97,7 @@ export class MsrpStreamParser {
     const have = this.#end - this.#start;
     if (have === 0) {
       // Nothing pending: parse straight from the caller's bytes (no copy).
-      this.#buf = data;
+      this.#setBuf(data);
       this.#start = 0;
       this.#end = data.length;
       this.#owned = false;
@@ -113,7 +113,7 @@ export class MsrpStreamParser {
     const next = new Uint8Array(Math.max(need * 2, 16384));
     next.set(this.#buf.subarray(this.#start, this.#end), 0);
     next.set(data, have);
-    this.#buf = next;
+    this.#setBuf(next);
     this.#start = 0;
     this.#end = need;
     this.#owned = true;
@@ -141,29 +141,36 @@ export class MsrpStreamParser {
         else if (this.#headerLine(buf, ls, le)) this.#finish(base, undefined);
         continue;
       }
-      // Body: look for CRLF "-------" tid, then a flag and CRLF.
-      const needle = this.#needle;
-      const i = findBytes(buf, needle, base + this.#scanFrom, this.#end);
+      // Body: look for CRLF "-------" (the same for every transaction, so no
+      // per-id needle is built), then the transaction id, a flag and CRLF.
+      const i = this.#text.find(END_LINE_START, base + this.#scanFrom, this.#end);
       if (i < 0) {
         const bodyLen = avail - this.#bodyStart;
-        if (bodyLen > this.#maxBody + needle.length + 3) throw new MsrpParseError('chunk body too large', 413);
-        this.#scanFrom = Math.max(this.#bodyStart, avail - needle.length + 1);
+        if (bodyLen > this.#maxBody + END_LINE_START.length + this.#tid.length + 3) throw new MsrpParseError('chunk body too large', 413);
+        this.#scanFrom = Math.max(this.#bodyStart, avail - END_LINE_START.length + 1);
         return;
       }
-      const f = i + needle.length;
+      const tid = this.#tid;
+      const t = i + END_LINE_START.length;
+      const f = t + tid.length;
       if (f + 3 > this.#end) {
         this.#scanFrom = i - base;
         return;
       }
-      if (isFlag(buf[f]) && buf[f + 1] === CR && buf[f + 2] === LF) {
+      if (sameAscii(buf, t, tid) && isFlag(buf[f]) && buf[f + 1] === CR && buf[f + 2] === LF) {
         const body = buf.subarray(base + this.#bodyStart, i);
         this.#lineStart = f + 3 - base;
         this.#finish(base, body, String.fromCharCode(buf[f]!) as ContinuationFlag);
         continue;
       }
-      // The transaction id followed by something else is data, not an end-line.
+      // Dashes followed by anything but our transaction id and a flag are data, not an end-line.
       this.#scanFrom = i + 1 - base;
     }
+  }
+
+  #setBuf(b: Uint8Array): void {
+    this.#buf = b;
+    this.#text = b.length === 0 ? EMPTY_TEXT : new ByteText(b);
   }
 
   /** Fails fast on a stream that is not MSRP at all instead of buffering 64 KiB of it. */
@@ -179,19 +186,19 @@ export class MsrpStreamParser {
     this.#checkPrefix(buf, ls);
     const sp2 = buf.indexOf(SP, ls + 5);
     if (sp2 < 0 || sp2 >= le) throw new MsrpParseError('bad start line');
-    const tid = latin1Decode(buf, ls + 5, sp2);
+    const tid = this.#text.latin1(ls + 5, sp2);
     if (!TRANSACT_ID.test(tid)) throw new MsrpParseError(`bad transaction id: ${tid}`);
     this.#tid = tid;
     const rest = sp2 + 1;
     if (le - rest >= 3 && buf[rest]! >= 48 && buf[rest]! <= 57) {
-      const code = latin1Decode(buf, rest, rest + 3);
-      if (!/^[0-9]{3}$/.test(code)) throw new MsrpParseError(`bad status code: ${code}`);
+      const code = this.#text.latin1(rest, rest + 3);
+      if (!STATUS_CODE.test(code)) throw new MsrpParseError(`bad status code: ${code}`);
       if (le > rest + 3 && buf[rest + 3] !== SP) throw new MsrpParseError('bad status line');
       this.#method = undefined;
       this.#status = Number(code);
-      this.#comment = le > rest + 4 ? utf8Decode(buf, rest + 4, le) : undefined;
+      this.#comment = le > rest + 4 ? this.#text.utf8(rest + 4, le) : undefined;
     } else {
-      const method = latin1Decode(buf, rest, le);
+      const method = knownMethod(buf, rest, le) ?? this.#text.latin1(rest, le);
       if (!METHOD.test(method)) throw new MsrpParseError(`bad method: ${method}`);
       this.#method = method;
     }
@@ -206,14 +213,15 @@ export class MsrpStreamParser {
       this.#phase = Phase.Body;
       this.#bodyStart = le + 2 - this.#start;
       this.#scanFrom = this.#bodyStart;
-      this.#needle = endLineNeedle(this.#tid);
       return false;
     }
     if (buf[ls] === DASH) {
       // RFC 4975 §7.1: "A request without a body MUST contain an end-line
       // after the final header field." (A header name starts with ALPHA.)
-      const tid = le - ls > 8 ? latin1Decode(buf, ls + 7, le - 1) : '';
-      if (latin1Decode(buf, ls, ls + 7) !== '-------' || tid !== this.#tid || !isFlag(buf[le - 1])) {
+      // Compared as bytes: nothing here needs decoding.
+      const tid = this.#tid;
+      const ok = le - ls === 8 + tid.length && sameAscii(buf, ls, '-------') && sameAscii(buf, ls + 7, tid) && isFlag(buf[le - 1]);
+      if (!ok) {
         throw new MsrpParseError('bad end-line');
       }
       this.#flag = String.fromCharCode(buf[le - 1]!) as ContinuationFlag;
@@ -221,11 +229,14 @@ export class MsrpStreamParser {
     }
     const colon = buf.indexOf(58, ls);
     if (colon < 0 || colon >= le) throw new MsrpParseError('header line without ":"');
-    const name = latin1Decode(buf, ls, colon);
-    if (!HNAME.test(name)) throw new MsrpParseError(`bad header name: ${name}`);
+    let name = knownHeaderName(buf, ls, colon);
+    if (name === undefined) {
+      name = this.#text.latin1(ls, colon);
+      if (!HNAME.test(name)) throw new MsrpParseError(`bad header name: ${name}`);
+    }
     // hval follows ":" SP; the one SP is syntax, anything after it is kept.
     const vs = buf[colon + 1] === SP ? colon + 2 : colon + 1;
-    this.#headers.append(name, utf8Decode(buf, vs, le));
+    this.#headers.append(name, this.#text.utf8(vs, le));
     return false;
   }
 
@@ -240,7 +251,7 @@ export class MsrpStreamParser {
     this.#start = base + this.#lineStart;
     if (this.#start === this.#end) {
       // Drop the buffer rather than reuse it: bodies handed out still view it.
-      this.#buf = new Uint8Array(0);
+      this.#setBuf(EMPTY);
       this.#start = this.#end = 0;
       this.#owned = false;
     }
@@ -252,19 +263,44 @@ export class MsrpStreamParser {
   }
 }
 
-const needleCache = new Map<string, Uint8Array>();
+const EMPTY = new Uint8Array(0);
+const EMPTY_TEXT = new ByteText(EMPTY);
+const STATUS_CODE = /^[0-9]{3}$/;
+/** CRLF and the seven dashes that start every end-line (RFC 4975 §9: end-line = "-------" transact-id continuation-flag CRLF). */
+const END_LINE_START = new Uint8Array([CR, LF, DASH, DASH, DASH, DASH, DASH, DASH, DASH]);
 
-function endLineNeedle(tid: string): Uint8Array {
-  let n = needleCache.get(tid);
-  if (n) return n;
-  n = new Uint8Array(9 + tid.length);
-  n[0] = CR;
-  n[1] = LF;
-  n.fill(DASH, 2, 9);
-  for (let i = 0; i < tid.length; i++) n[9 + i] = tid.charCodeAt(i);
-  if (needleCache.size > 1024) needleCache.clear();
-  needleCache.set(tid, n);
-  return n;
+function sameAscii(buf: Uint8Array, at: number, s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (buf[at + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Names that fill nearly every message, matched as bytes so they need no decoding or check. */
+const KNOWN_HEADERS = [
+  'To-Path',
+  'From-Path',
+  'Message-ID',
+  'Byte-Range',
+  'Content-Type',
+  'Success-Report',
+  'Failure-Report',
+  'Status',
+  'Use-Path',
+  'Expires',
+];
+const KNOWN_METHODS = ['SEND', 'REPORT', 'AUTH'];
+
+function known(list: readonly string[], buf: Uint8Array, start: number, end: number): string | undefined {
+  const n = end - start;
+  for (const s of list) if (s.length === n && sameAscii(buf, start, s)) return s;
+  return undefined;
+}
+
+function knownHeaderName(buf: Uint8Array, start: number, end: number): string | undefined {
+  return known(KNOWN_HEADERS, buf, start, end);
+}
+
+function knownMethod(buf: Uint8Array, start: number, end: number): string | undefined {
+  return known(KNOWN_METHODS, buf, start, end);
 }
 
 /** Parses exactly one complete message; trailing or missing bytes are errors. */

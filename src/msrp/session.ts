@@ -260,7 +260,7 @@ export class MsrpSession {
     // RFC 4975 §7.3.1: "If the SEND request contained a Content-Type header
     // field indicating an unsupported media-type, and the Failure-Report value
     // is not "no", the receiver MUST generate a response with a status code of 415."
-    if (!mediaTypeListed(contentType, this.#opts.acceptTypes ?? ['*'])) {
+    if (!this.#accepts(contentType)) {
       this.#remember(messageId, 415);
       respond(conn, req, fr, 415, this.#localUriText);
       return;
@@ -309,6 +309,16 @@ export class MsrpSession {
     // success report or reports covering all bytes that are received".
     if (sr) this.#sendReport(req, messageId, { start: 1, end: body.length, total: body.length }, 200);
     this.delegate.onMessage?.(this, { messageId, contentType, body, headers: h });
+  }
+
+  /** The last Content-Type checked against a=accept-types: a session's chunks mostly share one. */
+  #acceptedType: string | undefined;
+
+  #accepts(contentType: string): boolean {
+    if (contentType === this.#acceptedType) return true;
+    if (!mediaTypeListed(contentType, this.#opts.acceptTypes ?? ['*'])) return false;
+    this.#acceptedType = contentType;
+    return true;
   }
 
   /** RFC 4975 §8.6: types in accept-wrapped-types are allowed only inside a listed container. */
@@ -382,11 +392,16 @@ export function respond(conn: MsrpConnection, req: MsrpRequest, fr: FailureRepor
   if (from === undefined) return;
   // RFC 4975 §7.2: for SEND "the To-Path header field is formed by copying
   // the first (leftmost) URI in the From-Path"; for others the whole path.
-  const to = req.method === 'SEND' ? from.split(/[ \t]+/)[0]! : from;
-  const h = new MsrpHeaders();
-  h.append('To-Path', to);
-  h.append('From-Path', fromPath);
+  const to = req.method === 'SEND' ? firstUri(from) : from;
+  const h = new MsrpHeaders(['To-Path', 'From-Path'], [to, fromPath]);
   conn.sendResponse({ kind: 'response', transactionId: req.transactionId, status, comment: comment ?? msrpStatusPhrase(status), headers: h, flag: '$' });
+}
+
+/** The first URI of a path value (already trimmed). */
+export function firstUri(path: string): string {
+  // Most paths seen here hold one URI: no split needed.
+  if (path.indexOf(' ') < 0 && path.indexOf('\t') < 0) return path;
+  return path.split(/[ \t]+/)[0]!;
 }
 
 function baseType(contentType: string): string {

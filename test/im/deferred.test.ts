@@ -84,9 +84,12 @@ describe('IM server deferred messaging (OMA IM digest §3.4): store, push on reg
 
   test('stored when the user has no IM-capable device, or when every device answers 480', async () => {
     const alice = await ua('alice');
-    const plain = await ua('frank');
-    assert.equal((await plain.register({ contactParams: '' })).status, 200);
+    // A device that declared another OMA service (PoC) but not IM is not an IM device.
+    const poc = await ua('frank');
+    assert.equal((await poc.register({ contactParams: ';+g.oma.sip-poc' })).status, 200);
     assert.equal((await alice.request('MESSAGE', 'sip:frank@example.com', { body: 'no im device' })).status, 202);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(poc.inbox.filter((r) => r.method === 'MESSAGE').length, 0);
     const busy = await ua('gina');
     busy.handler = () => 480;
     assert.equal((await busy.register()).status, 200);

@@ -23,7 +23,10 @@ describe('SIP/IP core: authenticated identity, proxy and location (RFC 3261 §16
     routePort = await freePort();
     server = await startServer({
       users: Object.fromEntries(NAMES.map((n) => [n, `${n}-pw`])),
-      env: { SIMPLEIM_ROUTES: JSON.stringify({ 'other.example': `sip:127.0.0.1:${routePort}` }) },
+      env: {
+        SIMPLEIM_ROUTES: JSON.stringify({ 'other.example': `sip:127.0.0.1:${routePort}` }),
+        SIMPLEIM_DIGEST_ALGORITHMS: 'MD5,SHA-256',
+      },
     });
   });
   after(async () => {
@@ -31,7 +34,7 @@ describe('SIP/IP core: authenticated identity, proxy and location (RFC 3261 §16
     await server.stop();
   });
 
-  test('a request from a local user without credentials is challenged with 407 offering MD5 and SHA-256', async () => {
+  test('a request from a local user without credentials is challenged with 407, one challenge per configured algorithm (MD5, SHA-256)', async () => {
     const alice = await ua('alice');
     const res = await alice.request('MESSAGE', 'sip:bob@example.com', { body: 'hi', auth: false });
     assert.equal(res.status, 407);
@@ -94,10 +97,12 @@ describe('SIP/IP core: authenticated identity, proxy and location (RFC 3261 §16
     assert.match(res.reason, /From/);
   });
 
-  test('404 for an unknown user, 480 for a known user with no binding', async () => {
+  test('404 for an unknown user, 480 for a known user with no binding when only the principal may take it', async () => {
     const alice = await ua('alice');
     assert.equal((await alice.request('MESSAGE', 'sip:nobody@example.com', { body: 'x' })).status, 404);
-    assert.equal((await alice.request('MESSAGE', 'sip:judy@example.com', { body: 'x' })).status, 480);
+    // A sender that wants the principal only (no deferred storage, OMA IM digest §6.11) sees the 480.
+    const principalOnly = ['Accept-Contact', '*;actor="principal";require;explicit'] as const;
+    assert.equal((await alice.request('MESSAGE', 'sip:judy@example.com', { body: 'x', headers: [principalOnly] })).status, 480);
   });
 
   test('parallel forking: a MESSAGE reaches every registered device and the 200 is relayed', async () => {
@@ -193,7 +198,7 @@ describe('SIP/IP core: authenticated identity, proxy and location (RFC 3261 §16
     // Judy's "device" is the proxy itself: forwarding to it sends the request around in a circle.
     const res = await judy.request('REGISTER', 'sip:example.com', {
       to: judy.aor,
-      headers: [['Contact', `<sip:judy@127.0.0.1:${server.sipPort}>`], ['Expires', '60']],
+      headers: [['Contact', `<sip:judy@127.0.0.1:${server.sipPort}>;+g.oma.sip-im`], ['Expires', '60']],
     });
     assert.equal(res.status, 200);
     const alice = await ua('alice');

@@ -1,7 +1,8 @@
 /**
- * Server environment that makes simpleim offer a single MD5 digest challenge
- * (asked for in issue 3; not implemented yet, so the variable is ignored and
- * the tests that need it fail at their first REGISTER).
+ * Server environment that makes simpleim offer a single MD5 digest challenge:
+ * the setting digestAlgorithms (--digest-algorithms, SIMPLEIM_DIGEST_ALGORITHMS)
+ * asked for in issue 3. Until it exists the variable is ignored and the tests
+ * that need it fail at their first REGISTER.
  *
  * Two widely used SIP stacks fail on a 401/407 carrying an MD5 and a SHA-256
  * challenge (RFC 8760 §2.4 lets a server send one per algorithm):
