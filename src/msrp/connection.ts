@@ -188,16 +188,31 @@ export class MsrpConnection {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (this.#writable && !this.#closed && this.#sources.length > 0) {
-        if (this.#next >= this.#sources.length) this.#next = 0;
-        const src = this.#sources[this.#next]!;
-        const chunk = src.nextChunk(this);
-        if (!chunk) {
-          this.#sources.splice(this.#next, 1);
+      const sources = this.#sources;
+      // Finished sources are dropped by compacting the array as the turn
+      // passes over it (`keep` trails `#next`), not by a splice each: with
+      // thousands of one-chunk messages queued, splicing is quadratic.
+      let keep = this.#next;
+      while (this.#writable && !this.#closed && sources.length > 0) {
+        if (this.#next >= sources.length) {
+          sources.length = keep;
+          this.#next = keep = 0;
           continue;
         }
-        this.#write(chunk);
+        const src = sources[this.#next]!;
+        const chunk = src.nextChunk(this);
         this.#next++;
+        if (!chunk) continue;
+        sources[keep++] = src;
+        this.#write(chunk);
+      }
+      if (this.#closed) return;
+      // Stopped mid-turn (transport full): close the gap so the untouched
+      // sources follow the kept ones, and resume at the first untouched one.
+      if (keep < this.#next) {
+        sources.copyWithin(keep, this.#next);
+        sources.length -= this.#next - keep;
+        this.#next = keep;
       }
     } finally {
       this.#pumping = false;

@@ -105,3 +105,14 @@ export class MessageReassembly {
     return this.#result;
   }
 }
+
+/**
+ * A message that arrives whole in its first chunk (first octet at 1, flag
+ * "$"): the same checks as MessageReassembly.add() makes for it, without
+ * keeping any state. Returns the body (a view, not a copy).
+ */
+export function wholeMessage(data: Uint8Array, maxSize = Number.MAX_SAFE_INTEGER): Uint8Array {
+  // "the chunk that has a termination character of "$" defines the total length"
+  if (data.length > maxSize) throw new MessageTooLargeError(`message of ${data.length} octets exceeds ${maxSize}`);
+  return data;
+}

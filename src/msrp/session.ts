@@ -21,7 +21,7 @@ import {
 import { MsrpHeaders, type MsrpRequest } from './message.js';
 import { MsrpParseError } from './msrp-parse-error.js';
 import { OutgoingMessage, type MessageOutcome } from './outgoing-message.js';
-import { MessageReassembly } from './reassembly.js';
+import { MessageReassembly, wholeMessage } from './reassembly.js';
 import { msrpStatusPhrase } from './status-codes.js';
 import { formatMsrpPath, formatMsrpUri, type MsrpUri } from './uri.js';
 
@@ -266,17 +266,24 @@ export class MsrpSession {
       return;
     }
     let r = this.#incoming.get(messageId);
-    if (!r) {
-      if (this.#incoming.size >= INCOMPLETE_LIMIT) {
-        respond(conn, req, fr, 413, this.#localUriText, 'too many incomplete messages');
-        return;
-      }
-      r = new MessageReassembly(messageId, this.#opts.maxSize);
-      this.#incoming.set(messageId, r);
+    if (!r && this.#incoming.size >= INCOMPLETE_LIMIT) {
+      respond(conn, req, fr, 413, this.#localUriText, 'too many incomplete messages');
+      return;
     }
     let state;
+    let body: Uint8Array | undefined;
     try {
-      state = r.add(range, req.body, req.flag);
+      if (!r && req.flag === '$' && (range === undefined || range.start === 1)) {
+        // A whole message in one chunk, as most are: no reassembly state.
+        body = wholeMessage(req.body, this.#opts.maxSize);
+        state = 'complete';
+      } else {
+        if (!r) {
+          r = new MessageReassembly(messageId, this.#opts.maxSize);
+          this.#incoming.set(messageId, r);
+        }
+        state = r.add(range, req.body, req.flag);
+      }
     } catch (e) {
       if (!(e instanceof MsrpParseError)) throw e;
       // RFC 4975 §10.5: 413 asks the sender to stop this message; later chunks get 413 again.
@@ -294,8 +301,11 @@ export class MsrpSession {
       respond(conn, req, fr, 200, this.#localUriText);
       return;
     }
-    this.#incoming.delete(messageId);
-    const body = r.body;
+    if (r) {
+      this.#incoming.delete(messageId);
+      body = r.body;
+    }
+    body ??= new Uint8Array(0);
     const wrapped = this.#wrappedTypeProblem(contentType, body);
     respond(conn, req, fr, 200, this.#localUriText);
     if (wrapped !== undefined) {

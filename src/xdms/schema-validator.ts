@@ -1,11 +1,20 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  XmlBufferInputProvider,
-  XmlDocument,
-  XsdValidator,
-  xmlRegisterInputProvider,
-} from 'libxml2-wasm';
+import type { XmlBufferInputProvider } from 'libxml2-wasm';
+
+// libxml2 compiled to wasm costs ~160 MB of memory once loaded: it is loaded
+// on the first write that needs validation, not when the server starts.
+let lib: typeof import('libxml2-wasm') | null = null;
+
+/** Loads libxml2 (once); call before loadSchema. */
+export async function loadSchemaEngine(): Promise<void> {
+  lib ??= await import('libxml2-wasm');
+}
+
+function libxml(): typeof import('libxml2-wasm') {
+  if (lib === null) throw new Error('schema engine not loaded: await loadSchemaEngine() first');
+  return lib;
+}
 
 /**
  * XML Schema validation of whole documents with libxml2 (compiled to wasm).
@@ -47,8 +56,8 @@ function schemaBytes(): Record<string, Uint8Array> {
 
 function ensureProvider(): XmlBufferInputProvider {
   if (provider === null) {
-    provider = new XmlBufferInputProvider(schemaBytes());
-    xmlRegisterInputProvider(provider);
+    provider = new (libxml().XmlBufferInputProvider)(schemaBytes());
+    libxml().xmlRegisterInputProvider(provider);
   }
   return provider;
 }
@@ -60,11 +69,12 @@ export function loadSchema(name: string): SchemaValidator {
   const bytes = schemaBytes()[name];
   if (bytes === undefined) throw new Error(`no schema ${name} in ${SCHEMA_DIR}`);
   ensureProvider();
+  const { XmlDocument, XsdValidator } = libxml();
   const xsdDoc = XmlDocument.fromBuffer(bytes, { url: name });
   const validator = XsdValidator.fromDoc(xsdDoc);
   const v: SchemaValidator = {
     validate(xml: string): string | null {
-      let doc: XmlDocument;
+      let doc: InstanceType<typeof XmlDocument>;
       try {
         // TextEncoder rather than fromString: libxml2-wasm copies a string into
         // wasm memory with a per-character JS loop that crawls on strings built

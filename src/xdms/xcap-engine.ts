@@ -19,7 +19,7 @@ import { evaluatePreconditions } from './conditional.js';
 import { DocumentCache } from './document-cache.js';
 import { incrementalValidationTarget, type TreeChange } from './incremental-validation.js';
 import { NodeSelectorError, encodeNodeSelector, parseNodeSelector, selectorPrefixes, type NodeSelector, type Step } from './node-selector.js';
-import { loadSchema } from './schema-validator.js';
+import { loadSchema, loadSchemaEngine } from './schema-validator.js';
 import { applyStep, findAttr, nameMatches, selectChild, selectPath, updateChildLookups, type SelectContext } from './select.js';
 import { defaultUsages, type UsageRegistry } from './usages/registry.js';
 import { XcapUriError, parseXcapUri, type XcapUri } from './xcap-uri.js';
@@ -309,6 +309,7 @@ export class XcapEngine {
   }
 
   private async put(req: PreparedRequest, data: XcapRequestData): Promise<XcapResponse> {
+    await loadSchemaEngine();
     const { uri, usage, selector } = req;
     const ct = data.contentType;
     if (selector === null) {
@@ -515,6 +516,7 @@ export class XcapEngine {
   }
 
   private async delete(req: PreparedRequest, data: XcapRequestData): Promise<XcapResponse> {
+    await loadSchemaEngine();
     const { uri, usage, selector } = req;
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(req.key);

@@ -42,6 +42,12 @@ export interface NodeSipTransportOptions {
   readonly wsPath?: string;
   /** Prefix of flow ids (default random), so ids of two transports never collide. */
   readonly idPrefix?: string;
+  /**
+   * Receive and send buffer size asked for UDP sockets (the kernel caps it at
+   * net.core.rmem_max). A server needs more than the default ~200 KB so a
+   * burst or a garbage-collection pause does not drop datagrams. Default 4 MiB.
+   */
+  readonly udpBufferBytes?: number;
 }
 
 export interface ListenOptions {
@@ -502,6 +508,13 @@ export class NodeSipTransport implements SipTransport {
       socket.bind(port, host, () => {
         socket.off('error', reject);
         const a = socket.address();
+        const want = this.opts.udpBufferBytes ?? 4 * 1024 * 1024;
+        try {
+          socket.setRecvBufferSize(want);
+          socket.setSendBufferSize(want);
+        } catch {
+          // Best effort: the kernel may refuse; the default buffers still work.
+        }
         const listener: UdpListener = {
           index: this.udp.length,
           socket,

@@ -14,6 +14,8 @@ interface Row {
 export class SqliteUsers implements Users {
   private readonly db: SqliteDatabase;
   private readonly realm: string;
+  /** Read on every authenticated request: prepared once. */
+  private readonly byName;
 
   constructor(db: SqliteDatabase, realm: string) {
     this.db = db;
@@ -25,6 +27,7 @@ export class SqliteUsers implements Users {
       ha1_sha256 TEXT NOT NULL,
       created_at INTEGER NOT NULL
     )`);
+    this.byName = db.prepare('SELECT * FROM users WHERE name = ?');
   }
 
   private hashes(name: string, password: string) {
@@ -61,7 +64,7 @@ export class SqliteUsers implements Users {
   }
 
   async get(name: string): Promise<UserRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as Row | undefined;
+    const row = this.byName.get(name) as Row | undefined;
     return row && toRecord(row);
   }
 
@@ -70,7 +73,7 @@ export class SqliteUsers implements Users {
   }
 
   async ha1(name: string, realm: string, algorithm: DigestAlgorithm): Promise<string | undefined> {
-    const row = this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as Row | undefined;
+    const row = this.byName.get(name) as Row | undefined;
     if (!row || row.realm !== realm) return undefined;
     return algorithm.startsWith('SHA-256') ? row.ha1_sha256 : row.ha1_md5;
   }
