@@ -19,6 +19,7 @@ import { MsrpConnection, type TransactionResult } from '../connection.js';
 import { formatStatus, getByteRange, getFailureReport, getSeconds, type FailureReport } from '../header-values.js';
 import { MsrpHeaders, type MsrpRequest } from '../message.js';
 import { MsrpParseError } from '../msrp-parse-error.js';
+import { firstUri } from '../session.js';
 import { MSRP_DEFAULT_PORT, msrpStatusPhrase } from '../status-codes.js';
 import type { MsrpConnector, MsrpTransport, MsrpTransportSink } from '../transport/transport.js';
 import { formatMsrpUri, parseMsrpPath, type MsrpUri } from '../uri.js';
@@ -71,11 +72,33 @@ export class MsrpRelay implements MsrpTransportSink {
   /** Connections by "scheme://host:port" of the hop they lead to (RFC 4975 §5.4 reuse). */
   readonly #hops = new Map<string, Promise<MsrpConnection>>();
   readonly #connections = new Set<MsrpConnection>();
+  /** How many allocations each client connection holds (kept with #allocations). */
+  readonly #allocationsOn = new Map<MsrpConnection, number>();
+  /** Established next-hop connections, by the same keys as #hops, for forwarding without a promise turn. */
+  readonly #hopConns = new Map<string, MsrpConnection>();
+  /** Parsed To-Path/From-Path pairs: every chunk of a session carries the same two values. */
+  readonly #paths = new Map<string, RoutePaths>();
+  readonly #hostLower: string;
+  readonly #aliasesLower: readonly string[];
 
   constructor(opts: MsrpRelayOptions) {
     this.#o = opts;
     this.#clock = opts.clock ?? systemClock;
     this.#random = opts.random ?? cryptoRandom;
+    this.#hostLower = opts.host.toLowerCase();
+    this.#aliasesLower = (opts.aliases ?? []).map((a) => a.toLowerCase());
+  }
+
+  #addAllocation(a: Allocation): void {
+    this.#allocations.set(a.sessionId, a);
+    this.#allocationsOn.set(a.conn, (this.#allocationsOn.get(a.conn) ?? 0) + 1);
+  }
+
+  #removeAllocation(a: Allocation): void {
+    if (!this.#allocations.delete(a.sessionId)) return;
+    const n = (this.#allocationsOn.get(a.conn) ?? 1) - 1;
+    if (n > 0) this.#allocationsOn.set(a.conn, n);
+    else this.#allocationsOn.delete(a.conn);
   }
 
   get allocationCount(): number {
@@ -89,6 +112,7 @@ export class MsrpRelay implements MsrpTransportSink {
   close(): void {
     for (const c of [...this.#connections]) c.close();
     this.#allocations.clear();
+    this.#allocationsOn.clear();
   }
 
   #wrap(transport: MsrpTransport): MsrpConnection {
@@ -108,21 +132,21 @@ export class MsrpRelay implements MsrpTransportSink {
 
   #onClosed(conn: MsrpConnection): void {
     this.#connections.delete(conn);
-    for (const [k, a] of this.#allocations) if (a.conn === conn) this.#allocations.delete(k);
+    for (const a of [...this.#allocations.values()]) if (a.conn === conn) this.#removeAllocation(a);
+    for (const [k, c] of this.#hopConns) if (c === conn) this.#hopConns.delete(k);
     for (const [k, p] of this.#hops) void p.then((c) => c === conn && this.#hops.delete(k), () => undefined);
   }
 
   #onRequest(conn: MsrpConnection, req: MsrpRequest): void {
-    let to: MsrpUri[];
-    let from: MsrpUri[];
+    let paths: RoutePaths;
     try {
-      to = parseMsrpPath(req.headers.get('To-Path') ?? '');
-      from = parseMsrpPath(req.headers.get('From-Path') ?? '');
+      paths = this.#parsePaths(req.headers.get('To-Path') ?? '', req.headers.get('From-Path') ?? '');
     } catch (e) {
       if (!(e instanceof MsrpParseError)) throw e;
       this.#respond(conn, req, 400, undefined, e.reason);
       return;
     }
+    const { to, from } = paths;
     if (req.method === 'AUTH') {
       void this.#onAuth(conn, req, to);
       return;
@@ -134,22 +158,32 @@ export class MsrpRelay implements MsrpTransportSink {
     // Remember which connection leads back to the previous hop, so a later
     // request towards it reuses the connection (RFC 4975 §5.4).
     if (!this.#isClientConnection(conn)) this.#learnHop(from[0]!, conn);
-    this.#forward(conn, req, to, from);
+    this.#forward(conn, req, paths);
+  }
+
+  /** Parsed paths, cached by their text; the arrays are shared and never changed. */
+  #parsePaths(toText: string, fromText: string): RoutePaths {
+    const key = toText + '\n' + fromText;
+    let p = this.#paths.get(key);
+    if (p) return p;
+    p = { to: parseMsrpPath(toText), from: parseMsrpPath(fromText), forwardTexts: [] };
+    if (this.#paths.size >= 4096) this.#paths.clear();
+    this.#paths.set(key, p);
+    return p;
   }
 
   #isClientConnection(conn: MsrpConnection): boolean {
-    for (const a of this.#allocations.values()) if (a.conn === conn) return true;
-    return false;
+    return this.#allocationsOn.has(conn);
   }
 
   // ---------------------------------------------------------------- AUTH (RFC 4976 §5, §6)
 
   #isUs(uri: MsrpUri): boolean {
     const h = uri.host.toLowerCase();
-    return h === this.#o.host.toLowerCase() || (this.#o.aliases ?? []).some((a) => a.toLowerCase() === h);
+    return h === this.#hostLower || this.#aliasesLower.includes(h);
   }
 
-  async #onAuth(conn: MsrpConnection, req: MsrpRequest, to: MsrpUri[]): Promise<void> {
+  async #onAuth(conn: MsrpConnection, req: MsrpRequest, to: readonly MsrpUri[]): Promise<void> {
     // RFC 4976 §6.3: AUTH is addressed to the relay itself, one hop.
     if (to.length !== 1 || !this.#isUs(to[0]!)) {
       this.#respond(conn, req, 403, undefined, 'AUTH not addressed to this relay');
@@ -211,7 +245,7 @@ export class MsrpRelay implements MsrpTransportSink {
       transport: 'tcp',
       params: [],
     };
-    this.#allocations.set(sessionId, { sessionId, uri, username: creds.username, conn, expiresAt: this.#clock.now() + granted * 1000 });
+    this.#addAllocation({ sessionId, uri, username: creds.username, conn, expiresAt: this.#clock.now() + granted * 1000 });
     const h = new MsrpHeaders().append('Use-Path', formatMsrpUri(uri)).append('Expires', String(granted));
     this.#respond(conn, req, 200, h);
   }
@@ -231,13 +265,14 @@ export class MsrpRelay implements MsrpTransportSink {
     if (uri.sessionId === undefined || !this.#isUs(uri)) return undefined;
     const a = this.#allocations.get(uri.sessionId);
     if (a && a.expiresAt <= this.#clock.now()) {
-      this.#allocations.delete(uri.sessionId);
+      this.#removeAllocation(a);
       return undefined;
     }
     return a;
   }
 
-  #forward(conn: MsrpConnection, req: MsrpRequest, to: MsrpUri[], from: MsrpUri[]): void {
+  #forward(conn: MsrpConnection, req: MsrpRequest, paths: RoutePaths): void {
+    const { to, from } = paths;
     const isSend = req.method === 'SEND';
     let fr: FailureReport = 'yes';
     try {
@@ -257,39 +292,53 @@ export class MsrpRelay implements MsrpTransportSink {
     // RFC 4976 §7.1: requests from outside may only reach the client of the
     // allocation; the client itself may send anywhere.
     const fromClient = conn === alloc.conn;
-    const nextTo = to.slice(1);
-    const nextFrom = [here, ...from];
+    // How many of our own URIs lead the To-Path: they move to the From-Path.
+    let ours = 1;
     let target: Allocation | undefined;
     if (!fromClient) {
       target = alloc;
     } else {
       // Both clients on this relay: hop over our own second URI directly.
-      const again = this.#allocation(nextTo[0]!);
-      if (again && nextTo.length >= 2) {
-        nextFrom.unshift(nextTo.shift()!);
+      const again = this.#allocation(to[1]!);
+      if (again && to.length >= 3) {
+        ours = 2;
         target = again;
       }
     }
-    if (target && (nextTo.length !== 1 || nextTo[0]!.sessionId === undefined)) {
+    const nextHopUri = to[ours]!;
+    if (target && (to.length - ours !== 1 || nextHopUri.sessionId === undefined)) {
       if (isSend && fr !== 'no') this.#respond(conn, req, 481, undefined, undefined, here);
       return;
     }
     // Hop-by-hop: we answer the previous hop now (RFC 4975 §7.2) and report
     // a downstream failure later in a REPORT (RFC 4975 §7.1.4).
     if (isSend) this.#respond(conn, req, 200, undefined, undefined, here);
-    const nextHop = target ? Promise.resolve(target.conn) : this.#connectionTo(nextTo[0]!);
-    const toText = nextTo.map(formatMsrpUri).join(' ');
-    const fromText = nextFrom.map(formatMsrpUri).join(' ');
-    nextHop.then(
-      (out) => {
-        if (out.closed) throw new Error('next hop closed');
-        for (const fwd of this.#rewrite(out, req, toText, fromText)) {
-          out.sendRequest(fwd.request, fr === 'no' || !isSend ? undefined : (r) => this.#downstreamResult(conn, req, fr, here, fwd.range, r));
-        }
-      },
-    ).catch(() => {
-      if (isSend) this.#failureReport(conn, req, fr, here, undefined, 408, 'next hop unreachable');
+    // RFC 4976 §7.2: our URI(s) come off the front of the To-Path and go on the front of the From-Path.
+    const texts = (paths.forwardTexts[ours] ??= {
+      to: to.slice(ours).map(formatMsrpUri).join(' '),
+      from: [...to.slice(0, ours).reverse(), ...from].map(formatMsrpUri).join(' '),
     });
+    const send = (out: MsrpConnection) => {
+      if (out.closed) throw new Error('next hop closed');
+      for (const fwd of this.#rewrite(out, req, texts.to, texts.from)) {
+        out.sendRequest(fwd.request, fr === 'no' || !isSend ? undefined : (r) => this.#downstreamResult(conn, req, fr, here, fwd.range, r));
+      }
+    };
+    const unreachable = () => {
+      if (isSend) this.#failureReport(conn, req, fr, here, undefined, 408, 'next hop unreachable');
+    };
+    // An established connection is used at once; only a hop still being
+    // connected costs a promise turn (and chunks queued behind it keep their order).
+    const ready = target ? target.conn : this.#hopConns.get(this.#hopKey(nextHopUri));
+    if (ready && !ready.closed) {
+      try {
+        send(ready);
+      } catch {
+        unreachable();
+      }
+      return;
+    }
+    this.#connectionTo(nextHopUri).then(send).catch(unreachable);
   }
 
   /** The request as sent on: new transaction id, rewritten paths, split when large (RFC 4976 §7.3). */
@@ -339,7 +388,10 @@ export class MsrpRelay implements MsrpTransportSink {
 
   #learnHop(uri: MsrpUri, conn: MsrpConnection): void {
     const key = this.#hopKey(uri);
-    if (!this.#hops.has(key)) this.#hops.set(key, Promise.resolve(conn));
+    if (!this.#hops.has(key)) {
+      this.#hops.set(key, Promise.resolve(conn));
+      this.#hopConns.set(key, conn);
+    }
   }
 
   async #connectionTo(uri: MsrpUri): Promise<MsrpConnection> {
@@ -349,7 +401,11 @@ export class MsrpRelay implements MsrpTransportSink {
       const c = await existing.catch(() => undefined);
       if (c && !c.closed) return c;
     }
-    const p = this.#o.connector.connect(uri).then((t) => this.#wrap(t));
+    const p = this.#o.connector.connect(uri).then((t) => {
+      const c = this.#wrap(t);
+      this.#hopConns.set(key, c);
+      return c;
+    });
     this.#hops.set(key, p);
     p.catch(() => this.#hops.delete(key));
     return p;
@@ -359,13 +415,30 @@ export class MsrpRelay implements MsrpTransportSink {
     if (req.method === 'REPORT') return;
     const fromText = req.headers.get('From-Path')?.trim();
     if (fromText === undefined) return;
-    const h = new MsrpHeaders();
     // RFC 4975 §7.2: SEND responses go to the previous hop only; others carry the whole path back.
-    h.append('To-Path', req.method === 'SEND' ? fromText.split(/[ \t]+/)[0]! : fromText);
-    h.append('From-Path', self ? formatMsrpUri(self) : (req.headers.get('To-Path')?.trim().split(/[ \t]+/)[0] ?? ''));
+    const h = new MsrpHeaders(
+      ['To-Path', 'From-Path'],
+      [req.method === 'SEND' ? firstUri(fromText) : fromText, self ? formatUriCached(self) : firstUri(req.headers.get('To-Path')?.trim() ?? '')],
+    );
     if (extra) for (let i = 0; i < extra.size; i++) h.append(extra.names[i]!, extra.values[i]!);
     conn.sendResponse({ kind: 'response', transactionId: req.transactionId, status, comment: comment ?? msrpStatusPhrase(status), headers: h, flag: '$' });
   }
+}
+
+const uriTexts = new WeakMap<MsrpUri, string>();
+
+/** formatMsrpUri() of a URI object seen before (parsed paths are cached, so their URIs recur). */
+function formatUriCached(uri: MsrpUri): string {
+  let t = uriTexts.get(uri);
+  if (t === undefined) uriTexts.set(uri, (t = formatMsrpUri(uri)));
+  return t;
+}
+
+/** A To-Path and From-Path as parsed, with the rewritten texts for forwarding (by how many of our URIs lead the To-Path). */
+interface RoutePaths {
+  readonly to: readonly MsrpUri[];
+  readonly from: readonly MsrpUri[];
+  readonly forwardTexts: Array<{ readonly to: string; readonly from: string } | undefined>;
 }
 
 function withPaths(headers: MsrpHeaders, toText: string, fromText: string): MsrpHeaders {
