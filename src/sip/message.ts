@@ -127,6 +127,15 @@ abstract class SipMessageBase {
     return first;
   }
 
+  /**
+   * Drops the parsed views of the headers (they are rebuilt when read
+   * again). A transaction that only waits for retransmissions (RFC 3261
+   * Timer J: 32 s on UDP) keeps its messages without their typed caches.
+   */
+  compact(): void {
+    this.cache = undefined;
+  }
+
   private invalidate(key: string): void {
     this.cache?.delete(key);
   }

@@ -43,6 +43,8 @@ export abstract class ServerTransaction extends Transaction {
   protected sendResponse(response: SipResponse): void {
     this.last = response;
     void this.transmit(response, this.flow);
+    // Serialized by now; what stays is only resent (§17.2.1, §17.2.2).
+    if (response.status >= 200) response.compact();
   }
 
   protected resendLast(): void {

@@ -71,6 +71,11 @@ export abstract class Transaction {
     if (!(this.transitions[from] ?? []).includes(to)) throw new TransactionStateError(this.kind, from, to);
     this.current = to;
     if (to === TransactionState.Terminated) this.stopAllTimers();
+    // Past the final response a transaction only absorbs retransmissions: its
+    // request's parsed header views are dead weight for up to 64*T1.
+    if (to === TransactionState.Completed || to === TransactionState.Accepted || to === TransactionState.Confirmed) {
+      this.request.compact();
+    }
     for (const fn of this.listeners.slice()) fn(to, from);
     if (to === TransactionState.Terminated) this.terminated();
   }
