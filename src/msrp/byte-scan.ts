@@ -35,7 +35,14 @@ const DASHES = new Uint8Array(7).fill(45);
  * so the sender need not check each id it picks against it.
  */
 export function hasDashRun(body: Uint8Array): boolean {
-  return findBytes(body, DASHES, 0, body.length) >= 0;
+  if (body.length > 256) return findBytes(body, DASHES, 0, body.length) >= 0;
+  // Short bodies (most text messages): a plain loop beats making a view to search.
+  let run = 0;
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] !== 45) run = 0;
+    else if (++run === 7) return true;
+  }
+  return false;
 }
 
 /**
@@ -63,6 +70,9 @@ export class ByteText {
   find(needle: Uint8Array, from: number, to: number): number {
     if (to - from < needle.length) return -1;
     if (this.#nb) {
+      // Bytes past `to` may be unused buffer space: a long scan gets a view
+      // that ends at `to`; a short one searches in place (no view to make).
+      if (to - from > 4096 || to < this.bytes.length - 4096) return findBytes(this.bytes, needle, from, to);
       const i = this.#nb.indexOf(needle, from);
       return i < 0 || i + needle.length > to ? -1 : i;
     }

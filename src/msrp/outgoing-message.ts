@@ -39,6 +39,13 @@ export interface OutgoingMessageInit {
   /** The To-Path and From-Path header values, already formatted. */
   toPath: string;
   fromPath: string;
+  /** Told of the outcome as it is settled, and of a failure after a success (one object for many messages). */
+  observer?: OutgoingMessageObserver;
+}
+
+export interface OutgoingMessageObserver {
+  settled(message: OutgoingMessage, outcome: MessageOutcome): void;
+  lateFailure(message: OutgoingMessage, outcome: MessageOutcome): void;
 }
 
 export class OutgoingMessage implements ChunkSource {
@@ -217,11 +224,13 @@ export class OutgoingMessage implements ChunkSource {
   #finish(o: MessageOutcome): void {
     if (this.#finished?.ok && !o.ok && this.#finished.cause !== 'report') {
       this.#finished = o;
+      this.#init.observer?.lateFailure(this, o);
       this.onLateFailure?.(o);
       return;
     }
     if (this.#finished) return;
     this.#finished = o;
     this.#resolve(o);
+    this.#init.observer?.settled(this, o);
   }
 }

@@ -20,7 +20,7 @@ import {
 } from './header-values.js';
 import { MsrpHeaders, type MsrpRequest } from './message.js';
 import { MsrpParseError } from './msrp-parse-error.js';
-import { OutgoingMessage, type MessageOutcome } from './outgoing-message.js';
+import { OutgoingMessage, type MessageOutcome, type OutgoingMessageObserver } from './outgoing-message.js';
 import { MessageReassembly, wholeMessage } from './reassembly.js';
 import { msrpStatusPhrase } from './status-codes.js';
 import { formatMsrpPath, formatMsrpUri, type MsrpUri } from './uri.js';
@@ -150,6 +150,20 @@ export class MsrpSession {
     for (const m of this.#queued.splice(0)) conn.addSource(m);
   }
 
+  /** One observer for all our messages, rather than closures per message. */
+  readonly #observer: OutgoingMessageObserver = {
+    settled: (msg, o) => {
+      this.#outgoing.delete(msg.messageId);
+      // A failure REPORT may still come after `done` (relays answer hop by
+      // hop, RFC 4975 §7.1.4): keep the message correlatable for a while.
+      if (o.ok && o.cause !== 'report') {
+        this.#settled.set(msg.messageId, msg);
+        if (this.#settled.size > OUTGOING_LIMIT) this.#settled.delete(this.#settled.keys().next().value!);
+      }
+    },
+    lateFailure: (msg, o) => this.delegate.onSendFailure?.(this, msg, o),
+  };
+
   /** Sends a message; it is chunked and interleaved with others on the connection. */
   send(content: Uint8Array | string, opts: SendOptions = {}): OutgoingMessage {
     if (this.#closed) throw new Error('session closed');
@@ -165,18 +179,9 @@ export class MsrpSession {
       mimeHeaders: opts.mimeHeaders,
       toPath: this.#toPathText,
       fromPath: this.#localUriText,
+      observer: this.#observer,
     });
     this.#outgoing.set(msg.messageId, msg);
-    msg.onLateFailure = (o) => this.delegate.onSendFailure?.(this, msg, o);
-    void msg.done.then((o) => {
-      this.#outgoing.delete(msg.messageId);
-      // A failure REPORT may still come after `done` (relays answer hop by
-      // hop, RFC 4975 §7.1.4): keep the message correlatable for a while.
-      if (o.ok && o.cause !== 'report') {
-        this.#settled.set(msg.messageId, msg);
-        if (this.#settled.size > OUTGOING_LIMIT) this.#settled.delete(this.#settled.keys().next().value!);
-      }
-    });
     if (this.#connection) this.#connection.addSource(msg);
     else this.#queued.push(msg);
     return msg;

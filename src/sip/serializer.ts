@@ -12,12 +12,28 @@ export function serializeMessage(m: SipMessage): Uint8Array {
   return m.body.length === 0 ? head : concatBytes([head, m.body]);
 }
 
+/**
+ * Text set by code is printed on one line: a CR or LF in it (a display
+ * name or reason taken from user input, say) would end the line and let the
+ * rest pass for another header, so each run of them becomes one SP. Raw
+ * lines need no check: the parser refused bare CR and LF, and CRLF followed
+ * by white space is folding.
+ */
+function oneLine(s: string): string {
+  return s.indexOf('\r') === -1 && s.indexOf('\n') === -1 ? s : s.replace(/[\r\n]+/g, ' ');
+}
+
 /** The start line and headers, ending with the empty line. */
 export function headText(m: SipMessage): string {
-  let s = m.kind === 'request' ? `${m.method} ${m.uriString} SIP/2.0\r\n` : `SIP/2.0 ${m.status} ${m.reason}\r\n`;
+  let s =
+    m.kind === 'request'
+      ? `${oneLine(m.method)} ${oneLine(m.uriString)} SIP/2.0\r\n`
+      : `SIP/2.0 ${m.status} ${oneLine(m.reason)}\r\n`;
   const len = m.body.length;
   let sawLength = false;
-  for (const h of m.headers) {
+  const headers = m.headers;
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
     if (h.key === 'content-length') {
       if (sawLength) continue;
       sawLength = true;
@@ -26,7 +42,7 @@ export function headText(m: SipMessage): string {
         continue;
       }
     }
-    s += h.raw !== undefined ? h.raw + '\r\n' : `${h.name}: ${h.value}\r\n`;
+    s += h.raw !== undefined ? h.raw + '\r\n' : `${oneLine(h.name)}: ${oneLine(h.value)}\r\n`;
   }
   if (!sawLength) s += `Content-Length: ${len}\r\n`;
   return s + '\r\n';

@@ -77,7 +77,8 @@ export class MsrpRelay implements MsrpTransportSink {
   /** Established next-hop connections, by the same keys as #hops, for forwarding without a promise turn. */
   readonly #hopConns = new Map<string, MsrpConnection>();
   /** Parsed To-Path/From-Path pairs: every chunk of a session carries the same two values. */
-  readonly #paths = new Map<string, RoutePaths>();
+  readonly #paths = new Map<string, Map<string, RoutePaths>>();
+  #pathCount = 0;
   readonly #hostLower: string;
   readonly #aliasesLower: readonly string[];
 
@@ -163,12 +164,19 @@ export class MsrpRelay implements MsrpTransportSink {
 
   /** Parsed paths, cached by their text; the arrays are shared and never changed. */
   #parsePaths(toText: string, fromText: string): RoutePaths {
-    const key = toText + '\n' + fromText;
-    let p = this.#paths.get(key);
+    // Two levels rather than one joined key: no string is built per request.
+    let byFrom = this.#paths.get(toText);
+    let p = byFrom?.get(fromText);
     if (p) return p;
     p = { to: parseMsrpPath(toText), from: parseMsrpPath(fromText), forwardTexts: [] };
-    if (this.#paths.size >= 4096) this.#paths.clear();
-    this.#paths.set(key, p);
+    if (this.#pathCount >= 4096) {
+      this.#paths.clear();
+      this.#pathCount = 0;
+      byFrom = undefined;
+    }
+    if (!byFrom) this.#paths.set(toText, (byFrom = new Map()));
+    byFrom.set(fromText, p);
+    this.#pathCount++;
     return p;
   }
 
@@ -318,27 +326,28 @@ export class MsrpRelay implements MsrpTransportSink {
       to: to.slice(ours).map(formatMsrpUri).join(' '),
       from: [...to.slice(0, ours).reverse(), ...from].map(formatMsrpUri).join(' '),
     });
-    const send = (out: MsrpConnection) => {
-      if (out.closed) throw new Error('next hop closed');
-      for (const fwd of this.#rewrite(out, req, texts.to, texts.from)) {
-        out.sendRequest(fwd.request, fr === 'no' || !isSend ? undefined : (r) => this.#downstreamResult(conn, req, fr, here, fwd.range, r));
-      }
-    };
-    const unreachable = () => {
-      if (isSend) this.#failureReport(conn, req, fr, here, undefined, 408, 'next hop unreachable');
-    };
     // An established connection is used at once; only a hop still being
     // connected costs a promise turn (and chunks queued behind it keep their order).
     const ready = target ? target.conn : this.#hopConns.get(this.#hopKey(nextHopUri));
     if (ready && !ready.closed) {
-      try {
-        send(ready);
-      } catch {
-        unreachable();
-      }
+      this.#send(ready, conn, req, fr, here, texts);
       return;
     }
-    this.#connectionTo(nextHopUri).then(send).catch(unreachable);
+    this.#connectionTo(nextHopUri).then(
+      (out) => {
+        if (out.closed) throw new Error('next hop closed');
+        this.#send(out, conn, req, fr, here, texts);
+      },
+    ).catch(() => {
+      if (isSend) this.#failureReport(conn, req, fr, here, undefined, 408, 'next hop unreachable');
+    });
+  }
+
+  #send(out: MsrpConnection, conn: MsrpConnection, req: MsrpRequest, fr: FailureReport, here: MsrpUri, texts: { to: string; from: string }): void {
+    const track = fr !== 'no' && req.method === 'SEND';
+    for (const fwd of this.#rewrite(out, req, texts.to, texts.from)) {
+      out.sendRequest(fwd.request, track ? (r) => this.#downstreamResult(conn, req, fr, here, fwd.range, r) : undefined);
+    }
   }
 
   /** The request as sent on: new transaction id, rewritten paths, split when large (RFC 4976 §7.3). */

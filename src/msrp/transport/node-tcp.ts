@@ -19,6 +19,8 @@ export class NodeSocketTransport implements MsrpTransport {
   /** Parts written this turn, not yet handed to the socket. */
   #queue: Uint8Array[] = [];
   #queued = 0;
+  /** A part of JOIN_LIMIT or more is queued: it goes out uncopied. */
+  #queuedLarge = false;
   #flushScheduled = false;
   readonly #flush = () => this.#flushQueue();
 
@@ -54,6 +56,7 @@ export class NodeSocketTransport implements MsrpTransport {
       const p = parts[i]!;
       this.#queue.push(p);
       this.#queued += p.length;
+      if (p.length >= JOIN_LIMIT) this.#queuedLarge = true;
     }
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -73,14 +76,16 @@ export class NodeSocketTransport implements MsrpTransport {
     const q = this.#queue;
     if (q.length === 0) return;
     const total = this.#queued;
+    const large = this.#queuedLarge;
     this.#queue = [];
     this.#queued = 0;
+    this.#queuedLarge = false;
     if (this.#closed || this.socket.destroyed) return;
     if (q.length === 1) {
       this.socket.write(q[0]!);
       return;
     }
-    if (total <= JOIN_LIMIT * 4) {
+    if (!large) {
       this.socket.write(Buffer.concat(q, total));
       return;
     }

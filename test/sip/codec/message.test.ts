@@ -313,3 +313,14 @@ describe('createResponse (RFC 3261 §8.2.6)', () => {
     assert.equal(reasonPhrase(299), 'Success');
   });
 });
+
+describe('serializing values set by code', () => {
+  test('CR and LF in a value, reason or name set by code cannot start a new header line', () => {
+    const r = new SipResponse(200, 'OK\r\nX-Evil: 1', [field('Subject', 'hi\r\nX-Injected: yes'), field('Contact', '"a\nb" <sip:a@b.com>')]);
+    const out = text(serializeMessage(r));
+    assert.equal(out, 'SIP/2.0 200 OK X-Evil: 1\r\nSubject: hi X-Injected: yes\r\nContact: "a b" <sip:a@b.com>\r\nContent-Length: 0\r\n\r\n');
+    const back = parseMessage(serializeMessage(r));
+    assert.equal(back.has('X-Injected'), false);
+    assert.equal(back.has('X-Evil'), false);
+  });
+});
