@@ -2,13 +2,13 @@ import {
   DigestParseError,
   parseCredentials,
   serializeChallenge,
-  verifyResponse,
   type DigestAlgorithm,
   type DigestCredentials,
 } from '../formats/digest.js';
 import type { NonceIssuer } from '../formats/digest-nonce.js';
 import type { SipRequest } from '../sip/message.js';
 import type { Users } from '../store/users.js';
+import { checkDigest } from './digest-check.js';
 
 /** Who a request was proven to come from. */
 export interface AuthenticatedUser {
@@ -83,22 +83,8 @@ export class DigestAuthenticator {
       }
     }
     if (!creds) return { kind: 'challenge', challenges: this.challenges() };
-    const algorithm = creds.algorithm ?? 'MD5';
-    if (!this.opts.algorithms.includes(algorithm)) return { kind: 'challenge', challenges: this.challenges() };
-    // RFC 3261 §22.4: qop=auth is what we offer; a response without it is from an RFC 2069 client.
-    if (creds.qop !== 'auth' || !creds.nc || !creds.cnonce) {
-      return { kind: 'bad-request', reason: 'digest credentials without qop=auth' };
-    }
-    const ha1 = await this.opts.users.ha1(creds.username, this.opts.realm, algorithm);
-    // Check the password before the nonce so a stale nonce with a right password re-challenges silently.
-    if (ha1 === undefined || !verifyResponse(creds, ha1, req.method)) {
-      const verdict = this.opts.nonces.check(creds.nonce);
-      if (verdict !== 'valid') return { kind: 'challenge', challenges: this.challenges(verdict === 'stale') };
-      return { kind: 'forbidden', reason: 'Wrong credentials' };
-    }
-    const verdict = this.opts.nonces.check(creds.nonce, creds.nc);
-    if (verdict === 'stale') return { kind: 'challenge', challenges: this.challenges(true) };
-    if (verdict === 'invalid') return { kind: 'challenge', challenges: this.challenges() };
-    return { kind: 'authenticated', user: creds.username };
+    const v = await checkDigest(creds, req.method, this.opts);
+    if (v.kind === 'challenge') return { kind: 'challenge', challenges: this.challenges(v.stale) };
+    return v;
   }
 }

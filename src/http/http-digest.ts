@@ -3,12 +3,12 @@ import {
   DigestParseError,
   parseCredentials,
   serializeChallenge,
-  verifyResponse,
   type DigestAlgorithm,
 } from '../formats/digest.js';
 import type { NonceIssuer } from '../formats/digest-nonce.js';
 import { computeHa1 } from '../formats/digest.js';
 import type { Users } from '../store/users.js';
+import { checkDigest } from '../core/digest-check.js';
 
 export type HttpAuthResult = { user: string } | { challenge: { status: 401; headers: Record<string, string> } };
 
@@ -49,15 +49,10 @@ export class HttpDigestAuthenticator {
       if (e instanceof DigestParseError) return this.challenge(false);
       throw e;
     }
-    const algorithm = creds.algorithm ?? 'MD5';
-    if (creds.realm !== this.o.realm || !this.o.algorithms.includes(algorithm)) return this.challenge(false);
-    // HA1 is over the user name as stored (alice), which is what XCAP clients send as username.
-    const name = creds.username;
-    const stored = await this.o.users.ha1(name, this.o.realm, algorithm);
-    if (stored === undefined || !verifyResponse(creds, stored, req.method ?? 'GET')) return this.challenge(false);
-    const verdict = this.o.nonces.check(creds.nonce, creds.nc);
-    if (verdict !== 'valid') return this.challenge(verdict === 'stale');
-    return { user: this.xui(name) };
+    // RFC 4825 §5.1 / RFC 7235: a wrong password is answered with a new challenge, not 403.
+    const v = await checkDigest(creds, req.method ?? 'GET', this.o);
+    if (v.kind !== 'authenticated') return this.challenge(v.kind === 'challenge' && v.stale);
+    return { user: this.xui(v.user) };
   }
 
   private xui(name: string): string {
