@@ -1,13 +1,23 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../src/store/sqlite/open.js';
 import { SqliteDeferredMessages } from '../src/store/sqlite/deferred-messages.js';
 import { startServer, freePort } from '../test/support/server.js';
 import { TestUa } from '../test/support/test-ua.js';
 import { runSipp, startSipp } from '../test/support/sipp.js';
+import { Procs } from './support/procs.js';
+import { addUsers, startSimpleim } from './support/servers.js';
 
 const PUSH_MESSAGES = 10_000;
 const RELAY_MESSAGES = 3_000;
 const SIPP = join(import.meta.dirname, 'support', 'sipp');
+// BENCH_IM_PROFILE=<dir>: the push bench's server writes a V8 CPU profile there when it
+// stops (read it with `node --import tsx bench/support/cpuprofile-top.ts <file>`).
+// BENCH_IM_ONLY=push|relay runs one figure.
+const PROFILE_DIR = process.env.BENCH_IM_PROFILE;
+const ONLY = process.env.BENCH_IM_ONLY;
+const DOMAIN = 'example.com';
 
 /**
  * IM server figures (issue 4):
@@ -18,39 +28,43 @@ const SIPP = join(import.meta.dirname, 'support', 'sipp');
  *    the same server with the IM server off (the plain proxy figure).
  */
 export async function benchIm(): Promise<void> {
-  await benchPush();
+  if (ONLY !== 'relay') await benchPush();
+  if (ONLY === 'push') return;
   const plain = await benchRelay(false);
   const im = await benchRelay(true);
   console.log(`im pager relay: plain proxy ${plain.toFixed(0)} msg/s, with IM functions ${im.toFixed(0)} msg/s (${(((im - plain) / plain) * 100).toFixed(1)}%)`);
 }
 
 async function benchPush(): Promise<void> {
-  const server = await startServer({ users: { bob: 'bob-pw' }, env: { SIMPLEIM_LOG_LEVEL: 'warn' } });
+  const procs = new Procs();
+  const data = mkdtempSync(join(tmpdir(), 'simpleim-bench-im-'));
+  addUsers(data, DOMAIN, ['bob'], 'bob-pw');
+  // Filled before the server starts, in one transaction.
+  const db = openSqlite(join(data, 'simpleim.db'));
+  const store = new SqliteDeferredMessages(db);
+  const now = Date.now();
+  db.transaction(() => {
+    for (let i = 0; i < PUSH_MESSAGES; i++) {
+      void store.store(
+        {
+          owner: `sip:bob@${DOMAIN}`,
+          sender: `sip:alice@${DOMAIN}`,
+          from: `"Alice" <sip:alice@${DOMAIN}>`,
+          headers: [['Content-Type', 'text/plain;charset=UTF-8']],
+          body: Buffer.from(`deferred message number ${i} with some ordinary text in it`),
+          receivedAt: now,
+          expiresAt: now + 86_400_000,
+        },
+        `bench-${i}`,
+        PUSH_MESSAGES,
+        now,
+      );
+    }
+  })();
+  db.close();
+  const server = await startSimpleim(procs, { data, domain: DOMAIN, ...(PROFILE_DIR ? { cpuProfDir: PROFILE_DIR } : {}) });
   try {
-    // Filled beside the running server (SQLite WAL allows it), in one transaction.
-    const db = openSqlite(join(server.data, 'simpleim.db'));
-    const store = new SqliteDeferredMessages(db);
-    const now = Date.now();
-    db.transaction(() => {
-      for (let i = 0; i < PUSH_MESSAGES; i++) {
-        void store.store(
-          {
-            owner: 'sip:bob@example.com',
-            sender: 'sip:alice@example.com',
-            from: '"Alice" <sip:alice@example.com>',
-            headers: [['Content-Type', 'text/plain;charset=UTF-8']],
-            body: Buffer.from(`deferred message number ${i} with some ordinary text in it`),
-            receivedAt: now,
-            expiresAt: now + 86_400_000,
-          },
-          `bench-${i}`,
-          PUSH_MESSAGES,
-          now,
-        );
-      }
-    })();
-    db.close();
-    const bob = await TestUa.create({ user: 'bob', password: 'bob-pw', serverPort: server.sipPort, protocol: 'TCP' });
+    const bob = await TestUa.create({ user: 'bob', password: 'bob-pw', serverPort: server.port, protocol: 'TCP' });
     let received = 0;
     let last = 0;
     const done = new Promise<void>((resolve) => {
@@ -70,7 +84,8 @@ async function benchPush(): Promise<void> {
     bob.inbox.length = 0;
     await bob.close();
   } finally {
-    await server.stop();
+    await procs.stop(server.child, 15_000);
+    await procs.stopAll();
   }
 }
 

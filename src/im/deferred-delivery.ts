@@ -1,21 +1,25 @@
 import type { Clock } from '../formats/clock.js';
-import { SipRequest, type SipResponse } from '../sip/message.js';
+import type { HeaderField } from '../sip/header-field.js';
+import { field, SipRequest, type SipResponse } from '../sip/message.js';
 import { formatNameAddr, parseNameAddr } from '../sip/name-addr.js';
 import { Params } from '../sip/params.js';
-import { newCallId, newTag } from '../sip/ids.js';
+import { newBranch, newCallId, newTag, type RandomSource } from '../sip/ids.js';
 import { parseUri } from '../sip/uri.js';
 import type { ClientTransactionUser } from '../sip/transaction/transaction-user.js';
 import type { Endpoint, Flow } from '../sip/transport/types.js';
 import type { Binding } from '../store/bindings.js';
 import type { DeferredMessage, DeferredMessages } from '../store/deferred-messages.js';
+import { pooledRandom } from './random-pool.js';
 import { imDevices } from './terminating-function.js';
 
 /** The header that carries a stored message's stable id (docs/decisions.md "IM server"). */
 export const MESSAGE_ID_HEADER = 'Message-ID';
 
-/** Sends one request as a UAC through a new client transaction (TransactionLayer.sendRequest). */
+/** Sends one request as a UAC through a new client transaction (TransactionLayer). */
 export interface RequestSender {
-  sendRequest(request: SipRequest, destination: Flow | Endpoint, user: ClientTransactionUser): unknown;
+  sendRequest(request: SipRequest, destination: Flow | Endpoint, user: ClientTransactionUser, opts?: { addVia?: boolean }): unknown;
+  /** The Via this element inserts for a protocol, with `branch` or a new one. */
+  createVia(protocol: Endpoint['protocol'], branch?: string): string;
 }
 
 /** Whether the user wants stored messages pushed on registration (IM service settings, digest §6.2). */
@@ -38,7 +42,11 @@ export interface DeferredDeliveryOptions {
   readonly pushDelayMs?: number;
   /** Requests in flight at once over a connection (in order on the stream); 1 over UDP, where order is only kept by waiting. */
   readonly window?: number;
+  /** Tags, Call-IDs and branches of the pushed requests; pooled WebCrypto octets by default. */
+  readonly random?: RandomSource;
   readonly onDelivered?: (count: number) => void;
+  /** Told after each commit of delivery records (deferred-list mirror). */
+  readonly onMarked?: (device: string, ids: readonly string[]) => void;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -47,8 +55,11 @@ export interface DrainResult {
   readonly failed: number;
 }
 
-const BATCH = 1000;
+/** Stored messages read per query. */
+const PAGE = 500;
 const MARK_DELAY_MS = 25;
+
+type Outcome = 'delivered' | 'refused' | 'gone';
 
 /**
  * Push of deferred messages (OMA IM digest §3.4 "Push on registration"):
@@ -62,8 +73,11 @@ export class DeferredDelivery {
   private readonly running = new Map<string, { again: Binding | null }>();
   private readonly marks = new Map<string, string[]>();
   private flushing = false;
+  private readonly random: RandomSource;
 
-  constructor(private readonly o: DeferredDeliveryOptions) {}
+  constructor(private readonly o: DeferredDeliveryOptions) {
+    this.random = o.random ?? pooledRandom();
+  }
 
   /** Registrar onChange: schedules a push to each IM-capable device that (re-)registered. */
   onRegistered(aor: string, added: readonly Binding[]): void {
@@ -106,10 +120,16 @@ export class DeferredDelivery {
       let binding: Binding | null = b;
       while (binding) {
         state.again = null;
-        const r = await this.drainOnce(owner, binding, device);
-        delivered += r.delivered;
-        failed += r.failed;
+        const dest = await this.o.destinationOf(binding);
+        if (dest) {
+          const r = await new DevicePush(this, owner, binding, device, dest).run();
+          delivered += r.delivered;
+          failed += r.failed;
+          if (r.delivered > 0) this.o.onDelivered?.(r.delivered);
+        }
         binding = state.again;
+        // What was acknowledged is committed before the next run reads what is pending.
+        if (binding) this.flush();
       }
     } finally {
       this.running.delete(device);
@@ -118,77 +138,24 @@ export class DeferredDelivery {
     return { delivered, failed };
   }
 
-  private async drainOnce(owner: string, b: Binding, device: string): Promise<DrainResult> {
-    const dest = await this.o.destinationOf(b);
-    if (!dest) return { delivered: 0, failed: 0 };
-    const reliable = 'reliable' in dest ? dest.reliable : dest.protocol !== 'UDP';
-    const window = reliable ? Math.max(1, this.o.window ?? 64) : 1;
-    const tried = new Set<string>();
-    let delivered = 0;
-    let failed = 0;
-    let broken = false;
-    for (;;) {
-      const pending = (await this.o.store.pendingFor(owner, device, this.o.clock.now(), BATCH + tried.size)).filter((m) => !tried.has(m.id));
-      if (pending.length === 0) break;
-      // Sent in stored order; over a stream up to `window` are in flight, and arrive in that order.
-      let next = 0;
-      await new Promise<void>((resolve) => {
-        let inFlight = 0;
-        const pump = () => {
-          while (!broken && inFlight < window && next < pending.length) {
-            const m = pending[next++]!;
-            tried.add(m.id);
-            inFlight++;
-            this.send(owner, b, m, dest).then((outcome) => {
-              inFlight--;
-              if (outcome === 'delivered') {
-                delivered++;
-                this.mark(device, m.id);
-              } else {
-                failed++;
-                // A device that does not answer (or a dead connection) is gone: stop; it gets the rest when it registers again.
-                if (outcome === 'gone') broken = true;
-              }
-              if (inFlight === 0 && (broken || next >= pending.length)) resolve();
-              else pump();
-            });
-          }
-          if (inFlight === 0) resolve();
-        };
-        pump();
-      });
-      if (broken) break;
-    }
-    if (delivered > 0) this.o.onDelivered?.(delivered);
-    return { delivered, failed };
+  /** @internal DevicePush's access to the options. */
+  get options(): DeferredDeliveryOptions {
+    return this.o;
   }
 
-  private send(owner: string, b: Binding, m: DeferredMessage, dest: Flow | Endpoint): Promise<'delivered' | 'refused' | 'gone'> {
-    const req = buildDelivery(owner, b, m);
-    return new Promise((resolve) => {
-      try {
-        this.o.sender.sendRequest(req, dest, {
-          receiveResponse: (res: SipResponse) => {
-            if (res.status < 200) return;
-            resolve(res.status < 300 ? 'delivered' : res.status === 408 ? 'gone' : 'refused');
-          },
-          onRequestTimeout: () => resolve('gone'),
-          onTransportError: () => resolve('gone'),
-        });
-      } catch (e) {
-        this.o.onError?.(e);
-        resolve('gone');
-      }
-    });
+  /** @internal */
+  get randomSource(): RandomSource {
+    return this.random;
   }
 
   /**
    * Delivery records are committed in groups, at most one commit per
-   * MARK_DELAY_MS: each commit is a disk sync that blocks the event loop.
-   * A crash inside that window can repeat a few messages on the next
-   * registration; they carry the same Message-ID, so the device can tell.
+   * MARK_DELAY_MS, instead of one commit per 2xx. A crash inside that
+   * window can repeat a few messages on the next registration; they carry
+   * the same Message-ID, so the device can tell.
+   * @internal
    */
-  private mark(device: string, id: string): void {
+  mark(device: string, id: string): void {
     const list = this.marks.get(device);
     if (list) list.push(id);
     else this.marks.set(device, [id]);
@@ -203,8 +170,140 @@ export class DeferredDelivery {
     const now = this.o.clock.now();
     for (const [device, ids] of this.marks) {
       this.marks.delete(device);
-      this.o.store.markDelivered(device, ids, now).catch((e: unknown) => this.o.onError?.(e));
+      this.o.store.markDelivered(device, ids, now).then(
+        () => this.o.onMarked?.(device, ids),
+        (e: unknown) => this.o.onError?.(e),
+      );
     }
+  }
+}
+
+/**
+ * One run of the push to one device: pages of stored messages read with a
+ * cursor (each message is read once per run), up to `window` requests in
+ * flight, one callback object per request instead of a promise.
+ */
+class DevicePush {
+  private readonly window: number;
+  private readonly build: DeliveryBuilder;
+  private queue: DeferredMessage[] = [];
+  private next = 0;
+  private cursor = 0;
+  private exhausted = false;
+  private fetching = false;
+  private inFlight = 0;
+  private broken = false;
+  private delivered = 0;
+  private failed = 0;
+  private finish: () => void = () => undefined;
+
+  constructor(
+    private readonly parent: DeferredDelivery,
+    private readonly owner: string,
+    binding: Binding,
+    private readonly device: string,
+    private readonly dest: Flow | Endpoint,
+  ) {
+    const o = parent.options;
+    const reliable = 'reliable' in dest ? dest.reliable : dest.protocol !== 'UDP';
+    this.window = reliable ? Math.max(1, o.window ?? Number(process.env.W ?? 64)) : 1;
+    this.build = new DeliveryBuilder(owner, binding, parent.randomSource);
+  }
+
+  run(): Promise<DrainResult> {
+    return new Promise((resolve) => {
+      this.finish = () => resolve({ delivered: this.delivered, failed: this.failed });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    // Sent in stored order; over a stream the requests arrive in that order.
+    while (!this.broken && this.inFlight < this.window && this.next < this.queue.length) {
+      this.send(this.queue[this.next++]!);
+    }
+    if (!this.broken && !this.exhausted && !this.fetching && this.queue.length - this.next < this.window) this.fetch();
+    if (this.inFlight === 0 && !this.fetching && (this.broken || (this.exhausted && this.next >= this.queue.length))) this.finish();
+  }
+
+  private fetch(): void {
+    this.fetching = true;
+    const o = this.parent.options;
+    o.store.pendingFor(this.owner, this.device, o.clock.now(), PAGE, this.cursor).then(
+      (page) => {
+        this.fetching = false;
+        if (page.length < PAGE) this.exhausted = true;
+        if (page.length > 0) {
+          this.cursor = page[page.length - 1]!.seq;
+          this.queue = this.queue.slice(this.next).concat(page);
+          this.next = 0;
+        }
+        this.pump();
+      },
+      (e: unknown) => {
+        this.fetching = false;
+        this.exhausted = true;
+        o.onError?.(e);
+        this.pump();
+      },
+    );
+  }
+
+  private send(m: DeferredMessage): void {
+    const req = this.build.request(m, this.parent.options.sender.createVia(this.dest.protocol, newBranch(this.parent.randomSource)));
+    const attempt = new PushAttempt(this, m.id);
+    this.inFlight++;
+    try {
+      // Our own Via (addVia false) carries a branch from the pooled random source.
+      this.parent.options.sender.sendRequest(req, this.dest, attempt, { addVia: false });
+    } catch (e) {
+      this.parent.options.onError?.(e);
+      attempt.settle('gone');
+    }
+  }
+
+  /** @internal PushAttempt: the final answer to one request. */
+  settled(id: string, outcome: Outcome): void {
+    this.inFlight--;
+    if (outcome === 'delivered') {
+      this.delivered++;
+      this.parent.mark(this.device, id);
+    } else {
+      this.failed++;
+      // A device that does not answer (or a dead connection) is gone: stop; it gets the rest when it registers again.
+      if (outcome === 'gone') this.broken = true;
+    }
+    this.pump();
+  }
+}
+
+/** The transaction user of one pushed request. */
+class PushAttempt implements ClientTransactionUser {
+  private done = false;
+
+  constructor(
+    private readonly push: DevicePush,
+    private readonly id: string,
+  ) {}
+
+  receiveResponse(res: SipResponse): void {
+    if (res.status < 200) return;
+    // RFC 3261 §8.1.3.1: a 408 is the same as no answer at all.
+    this.settle(res.status < 300 ? 'delivered' : res.status === 408 ? 'gone' : 'refused');
+  }
+
+  onRequestTimeout(): void {
+    this.settle('gone');
+  }
+
+  onTransportError(): void {
+    this.settle('gone');
+  }
+
+  settle(outcome: Outcome): void {
+    if (this.done) return;
+    this.done = true;
+    this.push.settled(this.id, outcome);
   }
 }
 
@@ -213,28 +312,103 @@ export function deviceKey(b: Binding): string {
   return b.instance !== null ? `instance:${b.instance}` : `contact:${b.contact}`;
 }
 
-/** The MESSAGE that delivers a stored message to one device. */
-export function buildDelivery(owner: string, b: Binding, m: DeferredMessage): SipRequest {
-  const req = new SipRequest('MESSAGE', b.contact);
-  // RFC 3327 §5.2: the Path stored with the binding is the route to the device.
-  for (const p of b.path) req.append('Route', p);
-  req.append('Max-Forwards', '70');
-  req.append('From', `${m.from};tag=${newTag()}`);
-  req.append('To', `<${owner}>`);
-  req.append('Call-ID', newCallId());
-  req.append('CSeq', '1 MESSAGE');
-  // OMA IM digest §5: the original sender, asserted as when the message was sent.
-  let display: string | null = null;
-  try {
-    display = parseNameAddr(m.from).displayName;
-  } catch {
-    // A From we stored always parses; without a display name the AoR alone is enough.
+interface SenderFields {
+  readonly sender: string;
+  /** The stored From (display name and URI), without a tag. */
+  readonly from: string;
+  readonly pai: HeaderField;
+}
+
+const MAX_FORWARDS = field('Max-Forwards', '70');
+const CSEQ = field('CSeq', '1 MESSAGE');
+
+/**
+ * Builds the MESSAGEs that deliver stored messages to one device. What is
+ * the same for every message (Route, To) is built once; what is the same
+ * for every message of one sender (From without tag, P-Asserted-Identity)
+ * or one second (Date) is built once per sender or second.
+ */
+export class DeliveryBuilder {
+  private readonly fixed: HeaderField[];
+  private readonly to: HeaderField;
+  private readonly senders = new Map<string, SenderFields>();
+  private last: SenderFields | undefined;
+  private readonly stored = new WeakMap<object, HeaderField[]>();
+  private dateMs = NaN;
+  private date: HeaderField | undefined;
+
+  constructor(
+    owner: string,
+    private readonly binding: Binding,
+    private readonly random?: RandomSource,
+  ) {
+    // RFC 3327 §5.2: the Path stored with the binding is the route to the device.
+    this.fixed = binding.path.map((p) => field('Route', p));
+    this.to = field('To', `<${owner}>`);
   }
-  req.append('P-Asserted-Identity', formatNameAddr({ displayName: display, uri: parseUri(m.sender), params: new Params() }));
-  // RFC 3261 §20.17: Date, in RFC 1123 form, carries the time the server accepted the message.
-  req.append('Date', new Date(m.receivedAt).toUTCString());
-  req.append(MESSAGE_ID_HEADER, m.id);
-  for (const [name, value] of m.headers) req.append(name, value);
-  req.body = m.body;
-  return req;
+
+  /** The MESSAGE for `m`, with `via` as its top Via when given. */
+  request(m: DeferredMessage, via?: string): SipRequest {
+    const s = this.senderOf(m);
+    const headers: HeaderField[] = [];
+    if (via !== undefined) headers.push(field('Via', via));
+    for (const r of this.fixed) headers.push(r);
+    headers.push(
+      MAX_FORWARDS,
+      field('From', `${s.from};tag=${newTag(this.random)}`),
+      this.to,
+      field('Call-ID', newCallId(this.random)),
+      CSEQ,
+      // OMA IM digest §5: the original sender, asserted as when the message was sent.
+      s.pai,
+      this.dateOf(m.receivedAt),
+      field(MESSAGE_ID_HEADER, m.id),
+    );
+    for (const h of this.storedHeaders(m.headers)) headers.push(h);
+    return new SipRequest('MESSAGE', this.binding.contact, headers, m.body);
+  }
+
+  private senderOf(m: DeferredMessage): SenderFields {
+    const last = this.last;
+    if (last !== undefined && last.sender === m.sender && last.from === m.from) return last;
+    const key = `${m.sender}\n${m.from}`;
+    let s = this.senders.get(key);
+    if (s === undefined) {
+      let display: string | null = null;
+      try {
+        display = parseNameAddr(m.from).displayName;
+      } catch {
+        // A From we stored always parses; without a display name the AoR alone is enough.
+      }
+      const pai = formatNameAddr({ displayName: display, uri: parseUri(m.sender), params: new Params() });
+      s = { sender: m.sender, from: m.from, pai: field('P-Asserted-Identity', pai) };
+      this.senders.set(key, s);
+    }
+    this.last = s;
+    return s;
+  }
+
+  /** RFC 3261 §20.17: Date, in RFC 1123 form, carries the time the server accepted the message. */
+  private dateOf(ms: number): HeaderField {
+    const second = Math.floor(ms / 1000);
+    if (second !== this.dateMs || this.date === undefined) {
+      this.dateMs = second;
+      this.date = field('Date', new Date(ms).toUTCString());
+    }
+    return this.date;
+  }
+
+  private storedHeaders(list: DeferredMessage['headers']): HeaderField[] {
+    let h = this.stored.get(list);
+    if (h === undefined) {
+      h = list.map(([name, value]) => field(name, value));
+      this.stored.set(list, h);
+    }
+    return h;
+  }
+}
+
+/** The MESSAGE that delivers a stored message to one device (without a Via: the transaction layer adds it). */
+export function buildDelivery(owner: string, b: Binding, m: DeferredMessage): SipRequest {
+  return new DeliveryBuilder(owner, b).request(m);
 }

@@ -27,7 +27,7 @@ export interface ImServerOptions {
     bindingDestination(b: Binding): Promise<Flow | Endpoint | undefined>;
     receiveRequest(req: SipRequest, incoming: Incoming): void;
   };
-  readonly layer: RequestSender & { createVia(protocol: TransportProtocol): string };
+  readonly layer: RequestSender;
   readonly transport: { sentBy(protocol: TransportProtocol): HostPort };
   readonly deferred: DeferredMessages;
   readonly documents: XcapDocuments;

@@ -9,7 +9,27 @@ import type { SipMessage } from './message.js';
  */
 export function serializeMessage(m: SipMessage): Uint8Array {
   const head = utf8Encode(headText(m));
-  return m.body.length === 0 ? head : concatBytes([head, m.body]);
+  const bytes = m.body.length === 0 ? head : concatBytes([head, m.body]);
+  lastMessage = m;
+  lastBytes = bytes;
+  return bytes;
+}
+
+// The last serialization, so a transaction that just handed a final response
+// to the transport can keep its bytes for retransmissions (RFC 3261 §17.2.2)
+// without printing it a second time.
+let lastMessage: SipMessage | undefined;
+let lastBytes: Uint8Array | undefined;
+
+/**
+ * The bytes serializeMessage() returned for `m`, when `m` is the message it
+ * printed last (and so cannot have changed since); forgets them either way.
+ */
+export function takeSerialized(m: SipMessage): Uint8Array | undefined {
+  const bytes = lastMessage === m ? lastBytes : undefined;
+  lastMessage = undefined;
+  lastBytes = undefined;
+  return bytes;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface NewDeferredMessage {
 export interface DeferredMessage extends NewDeferredMessage {
   /** Stable id, unique on this server; the same at every device and across restarts. */
   readonly id: string;
+  /** Position in storage order (increasing); a cursor for pendingFor. */
+  readonly seq: number;
 }
 
 export type DeferredStoreOutcome = { readonly stored: true; readonly id: string } | { readonly stored: false; readonly reason: 'quota' };
@@ -36,8 +38,12 @@ export interface DeferredMessages {
   /** The owner's live messages in the order they were stored. */
   list(owner: string, now: number): Promise<DeferredMessage[]>;
   get(owner: string, id: string, now: number): Promise<DeferredMessage | null>;
-  /** The owner's live messages not yet delivered to `device`, in order (at most `limit`). */
-  pendingFor(owner: string, device: string, now: number, limit?: number): Promise<DeferredMessage[]>;
+  /**
+   * The owner's live messages not yet delivered to `device`, in storage
+   * order, at most `limit`, stored after the one whose `seq` is `after`
+   * (a page cursor; 0 starts at the oldest).
+   */
+  pendingFor(owner: string, device: string, now: number, limit?: number, after?: number): Promise<DeferredMessage[]>;
   /** Records the 2xx `device` gave to each of `ids`, in one commit. */
   markDelivered(device: string, ids: readonly string[], now: number): Promise<void>;
   delete(owner: string, id: string): Promise<boolean>;

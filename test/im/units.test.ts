@@ -104,6 +104,8 @@ describe('SQLite deferred messages', () => {
     await s.markDelivered('dev1', ['id0', 'id2'], now);
     assert.deepEqual((await s.pendingFor('sip:b@x', 'dev1', now)).map((m) => m.id), ['id1']);
     assert.deepEqual((await s.pendingFor('sip:b@x', 'dev2', now)).map((m) => m.id), ['id0', 'id1', 'id2']);
+    const [first] = await s.pendingFor('sip:b@x', 'dev2', now, 1);
+    assert.deepEqual((await s.pendingFor('sip:b@x', 'dev2', now, 10, first!.seq)).map((m) => m.id), ['id1', 'id2'], 'the page after a cursor');
     assert.equal(Buffer.from((await s.get('sip:b@x', 'id1', now))!.body).toString(), 'm1');
     assert.equal(await s.get('sip:other@x', 'id1', now), null);
     assert.equal(await s.delete('sip:b@x', 'id1'), true);

@@ -85,7 +85,11 @@ export class ClientNonInviteTransaction extends ClientTransaction {
       this.user.receiveResponse(response);
       // "Once the client transaction enters the "Completed" state, it MUST set Timer K to fire in
       // T4 seconds for unreliable transports, and zero seconds for reliable transports."
-      if (this.stillIn(S.Completed)) this.startTimer('K', this.timers.K, () => this.terminate());
+      if (!this.stillIn(S.Completed)) return;
+      // On UDP the layer may keep Completed in a compact form that absorbs retransmissions and runs Timer K.
+      const K = this.timers.K;
+      if (K > 0 && this.ctx.retire?.(this, K) === true) return;
+      this.startTimer('K', K, () => this.terminate());
     }
     // Completed: "The "Completed" state exists to buffer any additional response retransmissions
     // that may be received" -- absorbed.

@@ -50,6 +50,10 @@ export abstract class ClientTransaction extends Transaction {
     });
   }
 
+  override get observed(): boolean {
+    return super.observed || this.user.onTerminated !== undefined;
+  }
+
   protected override terminated(): void {
     this.user.onTerminated?.();
   }

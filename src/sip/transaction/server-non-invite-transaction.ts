@@ -1,4 +1,5 @@
 import type { SipRequest, SipResponse } from '../message.js';
+import { serializeMessage, takeSerialized } from '../serializer.js';
 import type { Flow } from '../transport/types.js';
 import { ServerTransaction } from './server-transaction.js';
 import type { TransactionContext } from './transaction.js';
@@ -43,10 +44,17 @@ export class ServerNonInviteTransaction extends ServerTransaction {
     // "Proceeding" state, the transaction MUST enter the "Completed" state, and the response MUST
     // be passed to the transport layer for transmission."
     this.stateTransition(S.Completed);
-    this.sendResponse(response);
+    const sent = this.sendResponse(response);
     // "When the server transaction enters the "Completed" state, it MUST set Timer J to fire in
     // 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
-    this.startTimer('J', this.timers.J, () => this.terminate());
+    const J = this.timers.J;
+    if (!this.stillIn(S.Completed)) return true;
+    if (J > 0 && this.ctx.retire !== undefined) {
+      // The layer keeps what Completed needs (the response's bytes, the flow) and runs Timer J.
+      const bytes = takeSerialized(response) ?? serializeMessage(response);
+      if (this.ctx.retire(this, J, { bytes, flow: this.flow, sent })) return true;
+    }
+    this.startTimer('J', J, () => this.terminate());
     return true;
   }
 

@@ -9,6 +9,8 @@ export abstract class ServerTransaction extends Transaction {
   /** The flow the request arrived on; responses go back over it (RFC 3261 §18.2.2). */
   readonly flow: Flow;
   user: ServerTransactionUser;
+  /** The layer's key for merged-request detection (RFC 3261 §8.2.2.2), when it filed this transaction under one. */
+  mergeKey: string | undefined;
   private last: SipResponse | undefined;
 
   protected constructor(
@@ -40,11 +42,16 @@ export abstract class ServerTransaction extends Transaction {
   /** A retransmission of the request that created the transaction. */
   abstract receiveRequest(request: SipRequest): void;
 
-  protected sendResponse(response: SipResponse): void {
+  protected sendResponse(response: SipResponse): Promise<Flow | undefined> {
     this.last = response;
-    void this.transmit(response, this.flow);
+    const sent = this.transmit(response, this.flow);
     // Serialized by now; what stays is only resent (§17.2.1, §17.2.2).
     if (response.status >= 200) response.compact();
+    return sent;
+  }
+
+  override get observed(): boolean {
+    return super.observed || this.user.onTerminated !== undefined;
   }
 
   protected resendLast(): void {

@@ -1,4 +1,5 @@
 import type { SipRequest, SipResponse } from '../message.js';
+import { flatString } from '../ids.js';
 import { formatVia, MAGIC_COOKIE, viaBranch, type Via } from '../via.js';
 
 /**
@@ -26,7 +27,7 @@ function matchMethod(method: string): string {
  * transaction, but shares the same value of the branch parameter").
  */
 export function clientTransactionKey(branch: string, method: string): string {
-  return `c|${branch}|${method}`;
+  return flatString(`c|${branch}|${method}`);
 }
 
 /** The key of the client transaction a response belongs to, or undefined when it has no branch. */
@@ -52,10 +53,10 @@ export function serverTransactionKey(request: SipRequest, asMethod?: string): st
   const via = request.topVia();
   const method = asMethod ?? matchMethod(request.method);
   const branch = viaBranch(via);
-  if (isRfc3261Branch(branch)) return `s|${branch}|${sentBy(via)}|${method}`;
+  if (isRfc3261Branch(branch)) return flatString(`s|${branch}|${sentBy(via)}|${method}`);
   const cseq = request.cseq();
   const fromTag = request.from().params.get('tag') ?? '';
-  return `o|${request.uriString}|${fromTag}|${request.callId()}|${cseq.seq}|${formatVia(via)}|${method}`;
+  return flatString(`o|${request.uriString}|${fromTag}|${request.callId()}|${cseq.seq}|${formatVia(via)}|${method}`);
 }
 
 export function isRfc2543Key(key: string): boolean {

@@ -1,5 +1,5 @@
 import type { Clock } from '../../formats/clock.js';
-import { cryptoRandom, newBranch, type RandomSource } from '../ids.js';
+import { cryptoRandom, flatString, newBranch, type RandomSource } from '../ids.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message.js';
 import { createResponse } from '../response.js';
 import { DEFAULT_TIMER_SETTINGS, timerTable, type TimerSettings } from '../timers.js';
@@ -8,9 +8,11 @@ import { viaBranch } from '../via.js';
 import { createCancel } from './cancel.js';
 import { ClientInviteTransaction } from './client-invite-transaction.js';
 import { ClientNonInviteTransaction } from './client-non-invite-transaction.js';
+import { ClientTransaction } from './client-transaction.js';
 import { ServerInviteTransaction } from './server-invite-transaction.js';
 import { ServerNonInviteTransaction } from './server-non-invite-transaction.js';
-import type { TransactionContext } from './transaction.js';
+import { RetiredTransactions, type RetiredEntry } from './retired-transactions.js';
+import type { RetiredResend, Transaction, TransactionContext } from './transaction.js';
 import {
   clientTransactionKey,
   isRfc2543Key,
@@ -116,8 +118,13 @@ export class TransactionLayer {
   private readonly unmatchedCancel: 'respond-481' | 'pass-to-core';
   private readonly clients = new Map<string, AnyClientTransaction>();
   private readonly servers = new Map<string, AnyServerTransaction>();
-  /** Server transactions by From tag, Call-ID and CSeq, for merged-request detection. */
-  private readonly byDialogKey = new Map<string, Set<AnyServerTransaction>>();
+  /** Transactions past their final response, kept compact until Timer K / J ends them. */
+  private readonly retiredClients: RetiredTransactions<AnyClientTransaction>;
+  private readonly retiredServers: RetiredTransactions<AnyServerTransaction>;
+  /** Keys of server transactions by From tag, Call-ID and CSeq, for merged-request detection. */
+  private readonly byDialogKey = new Map<string, string | string[]>();
+  private readonly reliableContext: TransactionContext;
+  private readonly unreliableContext: TransactionContext;
 
   constructor(opts: TransactionLayerOptions) {
     this.transport = opts.transport;
@@ -127,12 +134,23 @@ export class TransactionLayer {
     this.random = opts.random ?? cryptoRandom;
     this.rport = opts.rport ?? false;
     this.unmatchedCancel = opts.unmatchedCancel ?? 'respond-481';
+    this.retiredClients = new RetiredTransactions(this.clock, () => {});
+    this.retiredServers = new RetiredTransactions(this.clock, (e) => this.forgetMergeKey(e.mergeKey, e.key));
+    const shared = {
+      transport: this.transport,
+      clock: this.clock,
+      retire: (tx: Transaction, ms: number, resend?: RetiredResend) => this.retire(tx, ms, resend),
+      terminated: (tx: Transaction) => this.transactionTerminated(tx),
+    };
+    // One context per transport kind, shared by every transaction.
+    this.reliableContext = { ...shared, timers: timerTable(true, this.settings) };
+    this.unreliableContext = { ...shared, timers: timerTable(false, this.settings) };
     if (opts.listen !== false) this.transport.onMessage = (incoming) => this.receiveMessage(incoming);
   }
 
   /** Live client transactions (for tests and metrics). */
   get clientTransactionCount(): number {
-    return this.clients.size;
+    return this.clients.size + this.retiredClients.size;
   }
 
   /** Transactions still waiting for a final response: what a clean shutdown waits for. */
@@ -146,11 +164,64 @@ export class TransactionLayer {
   }
 
   get serverTransactionCount(): number {
-    return this.servers.size;
+    return this.servers.size + this.retiredServers.size;
   }
 
   private context(reliable: boolean): TransactionContext {
-    return { transport: this.transport, clock: this.clock, timers: timerTable(reliable, this.settings) };
+    return reliable ? this.reliableContext : this.unreliableContext;
+  }
+
+  /**
+   * A transaction entered Completed with Timer J or K to run (UDP): from here
+   * on the layer keeps only its key, the final response's bytes and flow
+   * (server side), and the timer. RFC 2543 server transactions keep their
+   * messages: matching them needs the request and the response's To tag.
+   */
+  private retire(tx: Transaction, ms: number, resend?: RetiredResend): boolean {
+    const key = tx.key;
+    if (tx instanceof ClientNonInviteTransaction) {
+      if (this.clients.get(key) !== tx) return false;
+      this.clients.delete(key);
+      this.retiredClients.add(tx, ms, tx.observed);
+      return true;
+    }
+    if (!(tx instanceof ServerNonInviteTransaction) || resend === undefined || isRfc2543Key(key) || this.servers.get(key) !== tx) {
+      return false;
+    }
+    this.servers.delete(key);
+    const entry = this.retiredServers.add(tx, ms, tx.observed, resend.bytes, resend.flow, tx.mergeKey);
+    void resend.sent.then((flow) => {
+      if (flow !== undefined) entry.flow = flow;
+    });
+    return true;
+  }
+
+  private transactionTerminated(tx: Transaction): void {
+    const key = tx.key;
+    if (tx instanceof ClientTransaction) {
+      if (this.clients.get(key) === tx) this.clients.delete(key);
+      else this.retiredClients.remove(tx as AnyClientTransaction);
+      return;
+    }
+    const stx = tx as AnyServerTransaction;
+    if (this.servers.get(key) === stx) this.servers.delete(key);
+    else this.retiredServers.remove(stx);
+    this.forgetMergeKey(stx.mergeKey, key);
+    stx.mergeKey = undefined;
+  }
+
+  private forgetMergeKey(dk: string | undefined, key: string): void {
+    if (dk === undefined) return;
+    const v = this.byDialogKey.get(dk);
+    if (v === undefined) return;
+    if (typeof v === 'string') {
+      if (v === key) this.byDialogKey.delete(dk);
+      return;
+    }
+    const i = v.indexOf(key);
+    if (i !== -1) v.splice(i, 1);
+    if (v.length === 0) this.byDialogKey.delete(dk);
+    else if (v.length === 1) this.byDialogKey.set(dk, v[0]!);
   }
 
   // ---- incoming ----------------------------------------------------------
@@ -170,16 +241,31 @@ export class TransactionLayer {
       // §18.1.2 / §8.1.3.3: a response whose Via or CSeq cannot be read is discarded.
       return;
     }
-    const tx = key === undefined ? undefined : this.clients.get(key);
+    if (key === undefined) {
+      this.core.receiveStrayResponse?.(response, incoming);
+      return;
+    }
+    const tx = this.clients.get(key);
+    if (tx !== undefined) {
+      tx.receiveResponse(response);
+      return;
+    }
+    const retired = this.retiredClients.get(key);
+    if (retired !== undefined) {
+      // Completed: "buffer any additional response retransmissions that may be received" (§17.1.2.2).
+      RetiredTransactions.live(retired)?.receiveResponse(response);
+      return;
+    }
     // §17.1.3: "If the response does not match a client transaction, it is passed to the core."
-    if (tx === undefined) this.core.receiveStrayResponse?.(response, incoming);
-    else tx.receiveResponse(response);
+    this.core.receiveStrayResponse?.(response, incoming);
   }
 
   private receiveRequest(request: SipRequest, incoming: Incoming): void {
     let tx: AnyServerTransaction | undefined;
+    let key: string;
     try {
-      tx = this.findServerTransaction(request);
+      key = serverTransactionKey(request);
+      tx = this.lookup(request, key);
     } catch {
       // A request we cannot key (broken Via, CSeq, From...): the core answers 400 statelessly.
       if (request.method !== 'ACK') this.core.receiveRequest(request, incoming);
@@ -192,6 +278,11 @@ export class TransactionLayer {
     }
     if (tx !== undefined) {
       tx.receiveRequest(request);
+      return;
+    }
+    const retired = this.retiredServers.get(key);
+    if (retired !== undefined) {
+      this.resendRetired(retired);
       return;
     }
     if (request.method === 'CANCEL' && this.core.receiveCancel !== undefined) {
@@ -225,8 +316,28 @@ export class TransactionLayer {
     return tx instanceof ServerInviteTransaction ? tx : undefined;
   }
 
+  /**
+   * §17.2.2: "While in the "Completed" state, the server transaction MUST
+   * pass the final response to the transport layer for retransmission
+   * whenever a retransmission of the request is received." The same bytes
+   * go again over the flow the first copy took.
+   */
+  private resendRetired(entry: RetiredEntry<AnyServerTransaction>): void {
+    const flow = entry.flow;
+    if (entry.octets === undefined || flow === undefined || !flow.open) return;
+    try {
+      flow.send(RetiredTransactions.bytes(entry.octets));
+    } catch {
+      // The socket is gone; the entry ends with its timer.
+    }
+  }
+
   private lookup(request: SipRequest, key: string): AnyServerTransaction | undefined {
-    const tx = this.servers.get(key);
+    let tx = this.servers.get(key);
+    if (tx === undefined) {
+      const retired = this.retiredServers.get(key);
+      tx = retired === undefined ? undefined : RetiredTransactions.live(retired);
+    }
     if (tx === undefined || tx.state === TransactionState.Terminated) return undefined;
     if (isRfc2543Key(key) && !rfc2543ToTagMatches(request, tx.request, tx.lastResponse)) return undefined;
     return tx;
@@ -242,13 +353,12 @@ export class TransactionLayer {
    */
   isMergedRequest(request: SipRequest): boolean {
     if (request.to().params.get('tag') != null) return false;
-    const set = this.byDialogKey.get(dialogKey(request));
-    if (set === undefined) return false;
+    const keys = this.byDialogKey.get(dialogKey(request));
+    if (keys === undefined) return false;
     const own = serverTransactionKey(request);
-    for (const tx of set) {
-      if (tx.state !== TransactionState.Terminated && tx.key !== own) return true;
-    }
-    return false;
+    // The index only holds keys of transactions not yet terminated.
+    if (typeof keys === 'string') return keys !== own;
+    return keys.some((k) => k !== own);
   }
 
   /**
@@ -260,7 +370,7 @@ export class TransactionLayer {
     if (request.method === 'ACK') throw new Error('an ACK never creates a server transaction (RFC 3261 §17.2.3)');
     const key = serverTransactionKey(request);
     const existing = this.servers.get(key);
-    if (existing !== undefined && existing.state !== TransactionState.Terminated) {
+    if ((existing !== undefined && existing.state !== TransactionState.Terminated) || this.retiredServers.get(key) !== undefined) {
       throw new Error(`a server transaction for ${key} exists`);
     }
     const ctx = this.context(flow.reliable);
@@ -270,18 +380,11 @@ export class TransactionLayer {
         : new ServerNonInviteTransaction(key, request, flow, ctx, user);
     this.servers.set(key, tx);
     const dk = dialogKey(request);
-    let set = this.byDialogKey.get(dk);
-    if (set === undefined) this.byDialogKey.set(dk, (set = new Set()));
-    set.add(tx);
-    tx.addStateChangeListener((state) => {
-      if (state !== TransactionState.Terminated) return;
-      if (this.servers.get(key) === tx) this.servers.delete(key);
-      const s = this.byDialogKey.get(dk);
-      if (s !== undefined) {
-        s.delete(tx);
-        if (s.size === 0) this.byDialogKey.delete(dk);
-      }
-    });
+    const keys = this.byDialogKey.get(dk);
+    if (keys === undefined) this.byDialogKey.set(dk, key);
+    else if (typeof keys === 'string') this.byDialogKey.set(dk, [keys, key]);
+    else keys.push(key);
+    tx.mergeKey = dk;
     return tx;
   }
 
@@ -313,7 +416,7 @@ export class TransactionLayer {
     if (branch === undefined) throw new Error('request without a Via branch');
     const key = clientTransactionKey(branch, request.method);
     const existing = this.clients.get(key);
-    if (existing !== undefined && existing.state !== TransactionState.Terminated) {
+    if ((existing !== undefined && existing.state !== TransactionState.Terminated) || this.retiredClients.get(key) !== undefined) {
       throw new Error(`a client transaction for ${key} exists`);
     }
     const reliable = isReliable(destination);
@@ -323,9 +426,6 @@ export class TransactionLayer {
         ? new ClientInviteTransaction(key, request, destination, ctx, user)
         : new ClientNonInviteTransaction(key, request, destination, ctx, user);
     this.clients.set(key, tx);
-    tx.addStateChangeListener((state) => {
-      if (state === TransactionState.Terminated && this.clients.get(key) === tx) this.clients.delete(key);
-    });
     tx.start();
     return tx;
   }
@@ -378,6 +478,8 @@ export class TransactionLayer {
   close(): void {
     for (const tx of [...this.clients.values()]) tx.terminate();
     for (const tx of [...this.servers.values()]) tx.terminate();
+    this.retiredClients.clear();
+    this.retiredServers.clear();
   }
 }
 
@@ -387,5 +489,5 @@ function isReliable(d: Flow | Endpoint): boolean {
 
 function dialogKey(request: SipRequest): string {
   const cseq = request.cseq();
-  return `${request.from().params.get('tag') ?? ''}|${request.callId()}|${cseq.seq}|${cseq.method}`;
+  return flatString(`${request.from().params.get('tag') ?? ''}|${request.callId()}|${cseq.seq}|${cseq.method}`);
 }

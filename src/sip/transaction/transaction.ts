@@ -10,6 +10,22 @@ export interface TransactionContext {
   readonly clock: Clock;
   /** The timer table for this transaction's transport (reliable or not). */
   readonly timers: TimerTable;
+  /**
+   * Offered a transaction that entered its last waiting state (Completed,
+   * with `ms` left on Timer J or K): the layer may keep it in a compact form
+   * and end it when the time is up. Returns false when it does not; the
+   * transaction then runs the timer itself.
+   */
+  readonly retire?: (tx: Transaction, ms: number, resend?: RetiredResend) => boolean;
+  /** Told first when a transaction reaches Terminated (the layer files it out). */
+  readonly terminated?: (tx: Transaction) => void;
+}
+
+/** What a retired server transaction resends: the final response's bytes, over the flow its first send used. */
+export interface RetiredResend {
+  readonly bytes: Uint8Array;
+  readonly flow: Flow;
+  readonly sent: Promise<Flow | undefined>;
 }
 
 export type TransactionKind = 'ClientInvite' | 'ClientNonInvite' | 'ServerInvite' | 'ServerNonInvite';
@@ -29,8 +45,8 @@ export abstract class Transaction {
   readonly request: SipRequest;
   protected readonly ctx: TransactionContext;
   private current: TransactionState;
-  private readonly running = new Map<string, TimerHandle>();
-  private readonly listeners: StateChangeListener[] = [];
+  private running: Map<string, TimerHandle> | undefined;
+  private listeners: StateChangeListener[] | undefined;
   private failed = false;
 
   /** Legal moves: from -> the states it may go to. */
@@ -58,11 +74,16 @@ export abstract class Transaction {
 
   /** Called on every state change, after it happened. Returns a function that removes the listener. */
   addStateChangeListener(fn: StateChangeListener): () => void {
-    this.listeners.push(fn);
+    (this.listeners ??= []).push(fn);
     return () => {
-      const i = this.listeners.indexOf(fn);
-      if (i !== -1) this.listeners.splice(i, 1);
+      const i = this.listeners?.indexOf(fn) ?? -1;
+      if (i !== -1) this.listeners!.splice(i, 1);
     };
+  }
+
+  /** Whether anything besides the layer waits to hear of this transaction's end. */
+  get observed(): boolean {
+    return this.listeners !== undefined && this.listeners.length > 0;
   }
 
   /** The one place the state changes. Throws TransactionStateError on an illegal move. */
@@ -76,7 +97,8 @@ export abstract class Transaction {
     if (to === TransactionState.Completed || to === TransactionState.Accepted || to === TransactionState.Confirmed) {
       this.request.compact();
     }
-    for (const fn of this.listeners.slice()) fn(to, from);
+    if (to === TransactionState.Terminated) this.ctx.terminated?.(this);
+    if (this.listeners !== undefined && this.listeners.length > 0) for (const fn of this.listeners.slice()) fn(to, from);
     if (to === TransactionState.Terminated) this.terminated();
   }
 
@@ -93,22 +115,24 @@ export abstract class Transaction {
       fire();
       return;
     }
+    const running = (this.running ??= new Map());
     const h = this.ctx.clock.setTimeout(() => {
-      this.running.delete(name);
+      running.delete(name);
       fire();
     }, ms);
-    this.running.set(name, h);
+    running.set(name, h);
   }
 
   protected stopTimer(name: string): void {
-    const h = this.running.get(name);
+    const h = this.running?.get(name);
     if (h !== undefined) {
       this.ctx.clock.clearTimeout(h);
-      this.running.delete(name);
+      this.running!.delete(name);
     }
   }
 
   private stopAllTimers(): void {
+    if (this.running === undefined) return;
     for (const h of this.running.values()) this.ctx.clock.clearTimeout(h);
     this.running.clear();
   }

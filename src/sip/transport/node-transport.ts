@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, createServer as createTlsServer, type ConnectionOptions, type TlsOptions } from 'node:tls';
 import { WebSocket, WebSocketServer } from 'ws';
 import { systemClock, type Clock } from '../../formats/clock.js';
+import { flatString } from '../ids.js';
 import type { SipMessage, SipResponse } from '../message.js';
 import { serializeMessage } from '../serializer.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, type StreamFramingError } from '../stream-framer.js';
@@ -101,6 +102,16 @@ export class NodeSipTransport implements SipTransport {
   private readonly ctx: NodeFlowContext;
   private seq = 0;
   private readonly udp: UdpListener[] = [];
+  /**
+   * Recently used UDP flows by id: a UDP flow holds no state (RFC 5626 §3),
+   * so one object per remote address serves every datagram from and to it
+   * instead of one per datagram. Bounded, oldest first out.
+   */
+  private readonly udpFlows = new Map<string, UdpFlow>();
+  private readonly udpHooks = {
+    wrote: () => void this.counters.messagesOut++,
+    error: (e: Error, flow: Flow) => this.onError?.(e, flow),
+  };
   private readonly servers: Server[] = [];
   private readonly httpServers: HttpServer[] = [];
   private readonly advertised = new Map<TransportProtocol, HostPort>();
@@ -544,10 +555,14 @@ export class NodeSipTransport implements SipTransport {
 
   private udpFlow(listener: UdpListener, remote: HostPort): UdpFlow {
     const address = normalizeAddress(remote.address);
-    return new UdpFlow(`${this.prefix}/udp/${listener.index}/${address}/${remote.port}`, listener, { address, port: remote.port }, {
-      wrote: () => void this.counters.messagesOut++,
-      error: (e, flow) => this.onError?.(e, flow),
-    });
+    const id = `${this.prefix}/udp/${listener.index}/${address}/${remote.port}`;
+    const cached = this.udpFlows.get(id);
+    if (cached !== undefined && cached.listener === listener) return cached;
+    // The id outlives the datagram (bindings, transactions): make it a string of its own.
+    const flow = new UdpFlow(flatString(id), listener, { address: flatString(address), port: remote.port }, this.udpHooks);
+    if (this.udpFlows.size >= UDP_FLOW_CACHE) this.udpFlows.delete(this.udpFlows.keys().next().value!);
+    this.udpFlows.set(flow.id, flow);
+    return flow;
   }
 
   // ---- helpers ------------------------------------------------------------
@@ -578,6 +593,8 @@ export class NodeSipTransport implements SipTransport {
     return { address: wildcard ? (this.opts.hostname ?? osHostname()) : local.address, port: local.port };
   }
 }
+
+const UDP_FLOW_CACHE = 4096;
 
 function isFlow(to: Flow | Endpoint): to is Flow {
   return typeof (to as Flow).send === 'function' && typeof (to as Flow).id === 'string';

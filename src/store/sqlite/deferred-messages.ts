@@ -7,6 +7,7 @@ import type {
 import type { SqliteDatabase } from './open.js';
 
 interface Row {
+  seq: number;
   id: string;
   owner: string;
   sender: string;
@@ -20,13 +21,13 @@ interface Row {
 /**
  * Deferred messages in SQLite. `seq` keeps the order messages were stored
  * in; a delivery row per (message, device) says which devices gave a 2xx.
- * The database runs WAL with synchronous=FULL (open.ts), so `store`
- * returns only after the row is on disk.
+ * The database runs WAL with synchronous=NORMAL (open.ts): `store`
+ * returns after the commit is written to the WAL file, so it survives
+ * kill -9 of the server.
  */
 export class SqliteDeferredMessages implements DeferredMessages {
   private readonly s;
   private readonly storeTx;
-  private readonly markTx;
 
   constructor(private readonly db: SqliteDatabase) {
     db.exec(`CREATE TABLE IF NOT EXISTS deferred_messages (
@@ -48,20 +49,22 @@ export class SqliteDeferredMessages implements DeferredMessages {
       delivered_at INTEGER NOT NULL,
       PRIMARY KEY (message_id, device)
     ) WITHOUT ROWID`);
-    const cols = 'id, owner, sender, from_value, headers, body, received_at, expires_at';
+    const stored = 'id, owner, sender, from_value, headers, body, received_at, expires_at';
+    const cols = `seq, ${stored}`;
     this.s = {
       count: db.prepare('SELECT count(*) AS n FROM deferred_messages WHERE owner = ? AND expires_at > ?'),
       countAll: db.prepare('SELECT count(*) AS n FROM deferred_messages WHERE expires_at > ?'),
-      insert: db.prepare(`INSERT INTO deferred_messages (${cols})
+      insert: db.prepare(`INSERT INTO deferred_messages (${stored})
         VALUES (@id, @owner, @sender, @from_value, @headers, @body, @received_at, @expires_at)`),
       list: db.prepare(`SELECT ${cols} FROM deferred_messages WHERE owner = ? AND expires_at > ? ORDER BY seq`),
       get: db.prepare(`SELECT ${cols} FROM deferred_messages WHERE owner = ? AND id = ? AND expires_at > ?`),
       pending: db.prepare(`SELECT ${cols} FROM deferred_messages m
-        WHERE owner = ? AND expires_at > ?
+        WHERE owner = ? AND seq > ? AND expires_at > ?
           AND NOT EXISTS (SELECT 1 FROM deferred_deliveries d WHERE d.message_id = m.id AND d.device = ?)
         ORDER BY seq LIMIT ?`),
+      // One statement for a whole group of ids (a JSON array); ids of messages deleted meanwhile are skipped.
       mark: db.prepare(`INSERT OR IGNORE INTO deferred_deliveries (message_id, device, delivered_at)
-        SELECT id, ?, ? FROM deferred_messages WHERE id = ?`),
+        SELECT m.id, ?, ? FROM json_each(?) j JOIN deferred_messages m ON m.id = j.value`),
       delete: db.prepare('DELETE FROM deferred_messages WHERE owner = ? AND id = ?'),
       purge: db.prepare('DELETE FROM deferred_messages WHERE expires_at <= ?'),
     };
@@ -81,9 +84,6 @@ export class SqliteDeferredMessages implements DeferredMessages {
       });
       return { stored: true, id };
     });
-    this.markTx = db.transaction((device: string, ids: readonly string[], now: number) => {
-      for (const id of ids) this.s.mark.run(device, now, id);
-    });
   }
 
   async store(msg: NewDeferredMessage, id: string, quota: number, now: number): Promise<DeferredStoreOutcome> {
@@ -99,12 +99,12 @@ export class SqliteDeferredMessages implements DeferredMessages {
     return r ? fromRow(r) : null;
   }
 
-  async pendingFor(owner: string, device: string, now: number, limit = -1): Promise<DeferredMessage[]> {
-    return (this.s.pending.all(owner, now, device, limit) as Row[]).map(fromRow);
+  async pendingFor(owner: string, device: string, now: number, limit = -1, after = 0): Promise<DeferredMessage[]> {
+    return (this.s.pending.all(owner, after, now, device, limit) as Row[]).map(fromRow);
   }
 
   async markDelivered(device: string, ids: readonly string[], now: number): Promise<void> {
-    if (ids.length > 0) this.markTx(device, ids, now);
+    if (ids.length > 0) this.s.mark.run(device, now, JSON.stringify(ids));
   }
 
   async delete(owner: string, id: string): Promise<boolean> {
@@ -121,13 +121,28 @@ export class SqliteDeferredMessages implements DeferredMessages {
   }
 }
 
+// Most messages of a user carry the same few header lists (one Content-Type):
+// parsed once and shared (they are read-only).
+const headerCache = new Map<string, ReadonlyArray<readonly [string, string]>>();
+
+function headersOf(text: string): ReadonlyArray<readonly [string, string]> {
+  let h = headerCache.get(text);
+  if (h === undefined) {
+    h = JSON.parse(text) as Array<[string, string]>;
+    if (headerCache.size >= 256) headerCache.clear();
+    headerCache.set(text, h);
+  }
+  return h;
+}
+
 function fromRow(r: Row): DeferredMessage {
   return {
+    seq: r.seq,
     id: r.id,
     owner: r.owner,
     sender: r.sender,
     from: r.from_value,
-    headers: JSON.parse(r.headers) as Array<[string, string]>,
+    headers: headersOf(r.headers),
     body: new Uint8Array(r.body.buffer, r.body.byteOffset, r.body.byteLength),
     receivedAt: r.received_at,
     expiresAt: r.expires_at,
