@@ -152,7 +152,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   if (config.imServer) {
     core.hooks = im.hooks;
-    registrar.opts.onChange = (aor, all, added) => im.onRegistrationChange(aor, all, added);
+    registrar.addChangeListener((aor, all, added) => im.onRegistrationChange(aor, all, added));
     routes.push({ prefix: '/im/', handle: (req, res) => im.handleHttp(req, res) });
     im.start();
   }

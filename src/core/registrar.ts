@@ -13,8 +13,11 @@ export interface RegistrarOptions {
   readonly defaultExpires: number;
   readonly toTag: () => string;
   /** Told after every change of an AoR's bindings (for push of deferred messages, metrics...). */
-  onChange?: (aor: string, bindings: readonly Binding[], added: readonly Binding[]) => void;
+  readonly onChange?: RegistrationListener;
 }
+
+/** Called after a REGISTER changed an AoR's bindings: all live bindings, and the ones added or refreshed. */
+export type RegistrationListener = (aor: string, bindings: readonly Binding[], added: readonly Binding[]) => void;
 
 export interface RegisterContext {
   /** The authenticated user's AoR key (aorOf of sip:user@domain). */
@@ -31,11 +34,22 @@ export interface RegisterContext {
  * racing cannot interleave their read and write.
  */
 export class Registrar {
-  readonly opts: RegistrarOptions;
+  private readonly opts: RegistrarOptions;
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly listeners: RegistrationListener[] = [];
 
   constructor(opts: RegistrarOptions) {
     this.opts = opts;
+    if (opts.onChange) this.listeners.push(opts.onChange);
+  }
+
+  /** Adds a listener for binding changes (the IM server's push, the reg event package...). */
+  addChangeListener(fn: RegistrationListener): void {
+    this.listeners.push(fn);
+  }
+
+  private changed(aor: string, bindings: readonly Binding[], added: readonly Binding[]): void {
+    for (const fn of this.listeners) fn(aor, bindings, added);
   }
 
   async register(req: SipRequest, ctx: RegisterContext): Promise<SipResponse> {
@@ -83,7 +97,7 @@ export class Registrar {
         if (b.callId === callId && cseq <= b.cseq) return bad(req, 'CSeq out of order');
       }
       await o.bindings.removeAll(aor);
-      o.onChange?.(aor, [], []);
+      this.changed(aor, [], []);
       return this.ok(req, [], ctx.now);
     }
 
@@ -140,7 +154,7 @@ export class Registrar {
     const unique = new Map(upserts.map((b) => [b.key, b]));
     await o.bindings.update(aor, [...unique.values()], removes);
     const now = await o.bindings.list(aor, ctx.now);
-    if (unique.size > 0 || removes.length > 0) o.onChange?.(aor, now, [...unique.values()]);
+    if (unique.size > 0 || removes.length > 0) this.changed(aor, now, [...unique.values()]);
     const res = this.ok(req, now, ctx.now);
     // RFC 5626 §6: a registrar that accepted reg-id bindings says so with Require: outbound.
     if ([...unique.values()].some((b) => b.regId !== null) && req.optionTags('Supported').includes('outbound')) {
