@@ -15,7 +15,7 @@ import { NonceIssuer } from './formats/digest-nonce.js';
 import { systemClock } from './formats/clock.js';
 import { NodeSipTransport } from './sip/transport/node-transport.js';
 import { TransactionLayer } from './sip/transaction/transaction-layer.js';
-import { newTag } from './sip/ids.js';
+import { newTag, randomOctets } from './sip/ids.js';
 import { DigestAuthenticator } from './core/digest-auth.js';
 import { LocalAddresses } from './core/local-addresses.js';
 import { Registrar } from './core/registrar.js';
@@ -25,6 +25,7 @@ import { createXcapHandler } from './xdms/xcap-handler-node.js';
 import { XdmsDirectory } from './xdms/xdms-directory.js';
 import { composeHooks } from './core/compose-hooks.js';
 import { XcapDiffNotifier } from './xdms/xcap-diff-notifier.js';
+import { RegEventNotifier } from './core/reg-event/reg-event-notifier.js';
 import { HttpDigestAuthenticator } from './http/http-digest.js';
 import { MsrpRelay } from './msrp/relay/relay.js';
 import { MsrpServer } from './msrp/transport/node-server.js';
@@ -68,7 +69,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const nonces = new NonceIssuer({
     secret,
     now,
-    random: (n) => randomBytes(n),
+    random: randomOctets,
     lifetimeMs: config.nonceLifetime * 1000,
   });
   const auth = new DigestAuthenticator({ realm: config.domain, users, nonces, algorithms: config.digestAlgorithms });
@@ -173,6 +174,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   core.hooks = composeHooks(core.hooks, xcapDiff.hooks);
   // ---- end XDMS change notification ----
+
+  // ---- Registration event package (RFC 3680) ----
+  // A user SUBSCRIBEs (Event: reg) to their own AoR and is NOTIFYed of every contact registered,
+  // refreshed, removed or expired. After the blocks above, so that their `core.hooks = ...` keep ours.
+  const regEvent = new RegEventNotifier({ layer, bindings, clock: systemClock, domain: config.domain });
+  registrar.addChangeListener((aor, all, added) => regEvent.registrationChanged(aor, all, added));
+  core.hooks = composeHooks(core.hooks, regEvent.hooks);
+  // ---- end Registration event package ----
 
   const upgrades = new Map<string, UpgradeHandler>();
   upgrades.set('/sip', (req, socket, head) => transport.handleUpgrade(req, socket, head));

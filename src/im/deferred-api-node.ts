@@ -14,7 +14,7 @@ export interface DeferredApiOptions {
   /** Mount point, e.g. "/im/deferred". */
   readonly prefix: string;
   /** Told after the user deleted a message (deferred-list mirror). */
-  readonly onDeleted?: (owner: string) => void;
+  readonly onDeleted?: (owner: string, id: string) => void;
 }
 
 /**
@@ -59,7 +59,7 @@ async function handle(o: DeferredApiOptions, req: IncomingMessage, res: ServerRe
   }
   if (req.method === 'DELETE') {
     if (!(await o.store.delete(owner, id))) return json(res, 404, { error: 'no such message' });
-    o.onDeleted?.(owner);
+    o.onDeleted?.(owner, id);
     res.writeHead(204).end();
     return;
   }

@@ -3,23 +3,20 @@ import type { HeaderField } from '../sip/header-field.js';
 import { field, SipRequest, type SipResponse } from '../sip/message.js';
 import { formatNameAddr, parseNameAddr } from '../sip/name-addr.js';
 import { Params } from '../sip/params.js';
-import { newBranch, newCallId, newTag, type RandomSource } from '../sip/ids.js';
+import { newCallId, newTag, type RandomSource } from '../sip/ids.js';
 import { parseUri } from '../sip/uri.js';
 import type { ClientTransactionUser } from '../sip/transaction/transaction-user.js';
 import type { Endpoint, Flow } from '../sip/transport/types.js';
 import type { Binding } from '../store/bindings.js';
 import type { DeferredMessage, DeferredMessages } from '../store/deferred-messages.js';
-import { pooledRandom } from './random-pool.js';
 import { imDevices } from './terminating-function.js';
 
 /** The header that carries a stored message's stable id (docs/decisions.md "IM server"). */
 export const MESSAGE_ID_HEADER = 'Message-ID';
 
-/** Sends one request as a UAC through a new client transaction (TransactionLayer). */
+/** Sends one request as a UAC through a new client transaction (TransactionLayer.sendRequest). */
 export interface RequestSender {
-  sendRequest(request: SipRequest, destination: Flow | Endpoint, user: ClientTransactionUser, opts?: { addVia?: boolean }): unknown;
-  /** The Via this element inserts for a protocol, with `branch` or a new one. */
-  createVia(protocol: Endpoint['protocol'], branch?: string): string;
+  sendRequest(request: SipRequest, destination: Flow | Endpoint, user: ClientTransactionUser): unknown;
 }
 
 /** Whether the user wants stored messages pushed on registration (IM service settings, digest §6.2). */
@@ -42,11 +39,11 @@ export interface DeferredDeliveryOptions {
   readonly pushDelayMs?: number;
   /** Requests in flight at once over a connection (in order on the stream); 1 over UDP, where order is only kept by waiting. */
   readonly window?: number;
-  /** Tags, Call-IDs and branches of the pushed requests; pooled WebCrypto octets by default. */
+  /** Tags and Call-IDs of the pushed requests (cryptoRandom by default). */
   readonly random?: RandomSource;
   readonly onDelivered?: (count: number) => void;
   /** Told after each commit of delivery records (deferred-list mirror). */
-  readonly onMarked?: (device: string, ids: readonly string[]) => void;
+  readonly onMarked?: (owner: string, device: string, ids: readonly string[]) => void;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -71,13 +68,10 @@ type Outcome = 'delivered' | 'refused' | 'gone';
  */
 export class DeferredDelivery {
   private readonly running = new Map<string, { again: Binding | null }>();
-  private readonly marks = new Map<string, string[]>();
+  private readonly marks = new Map<string, { owner: string; device: string; ids: string[] }>();
   private flushing = false;
-  private readonly random: RandomSource;
 
-  constructor(private readonly o: DeferredDeliveryOptions) {
-    this.random = o.random ?? pooledRandom();
-  }
+  constructor(private readonly o: DeferredDeliveryOptions) {}
 
   /** Registrar onChange: schedules a push to each IM-capable device that (re-)registered. */
   onRegistered(aor: string, added: readonly Binding[]): void {
@@ -107,13 +101,15 @@ export class DeferredDelivery {
    */
   async drain(owner: string, b: Binding): Promise<DrainResult> {
     const device = deviceKey(b);
-    const busy = this.running.get(device);
+    // One device (+sip.instance) may register several AoRs: a push is per user and device.
+    const run = `${owner}\n${device}`;
+    const busy = this.running.get(run);
     if (busy) {
       busy.again = b;
       return { delivered: 0, failed: 0 };
     }
     const state = { again: null as Binding | null };
-    this.running.set(device, state);
+    this.running.set(run, state);
     let delivered = 0;
     let failed = 0;
     try {
@@ -132,7 +128,7 @@ export class DeferredDelivery {
         if (binding) this.flush();
       }
     } finally {
-      this.running.delete(device);
+      this.running.delete(run);
       this.flush();
     }
     return { delivered, failed };
@@ -143,11 +139,6 @@ export class DeferredDelivery {
     return this.o;
   }
 
-  /** @internal */
-  get randomSource(): RandomSource {
-    return this.random;
-  }
-
   /**
    * Delivery records are committed in groups, at most one commit per
    * MARK_DELAY_MS, instead of one commit per 2xx. A crash inside that
@@ -155,10 +146,11 @@ export class DeferredDelivery {
    * the same Message-ID, so the device can tell.
    * @internal
    */
-  mark(device: string, id: string): void {
-    const list = this.marks.get(device);
-    if (list) list.push(id);
-    else this.marks.set(device, [id]);
+  mark(owner: string, device: string, id: string): void {
+    const key = `${owner}\n${device}`;
+    const list = this.marks.get(key);
+    if (list) list.ids.push(id);
+    else this.marks.set(key, { owner, device, ids: [id] });
     if (!this.flushing) {
       this.flushing = true;
       this.o.clock.setTimeout(() => this.flush(), MARK_DELAY_MS);
@@ -168,10 +160,10 @@ export class DeferredDelivery {
   private flush(): void {
     this.flushing = false;
     const now = this.o.clock.now();
-    for (const [device, ids] of this.marks) {
-      this.marks.delete(device);
+    for (const [key, { owner, device, ids }] of this.marks) {
+      this.marks.delete(key);
       this.o.store.markDelivered(device, ids, now).then(
-        () => this.o.onMarked?.(device, ids),
+        () => this.o.onMarked?.(owner, device, ids),
         (e: unknown) => this.o.onError?.(e),
       );
     }
@@ -206,8 +198,8 @@ class DevicePush {
   ) {
     const o = parent.options;
     const reliable = 'reliable' in dest ? dest.reliable : dest.protocol !== 'UDP';
-    this.window = reliable ? Math.max(1, o.window ?? Number(process.env.W ?? 64)) : 1;
-    this.build = new DeliveryBuilder(owner, binding, parent.randomSource);
+    this.window = reliable ? Math.max(1, o.window ?? 64) : 1;
+    this.build = new DeliveryBuilder(owner, binding, o.random);
   }
 
   run(): Promise<DrainResult> {
@@ -250,12 +242,11 @@ class DevicePush {
   }
 
   private send(m: DeferredMessage): void {
-    const req = this.build.request(m, this.parent.options.sender.createVia(this.dest.protocol, newBranch(this.parent.randomSource)));
+    const req = this.build.request(m);
     const attempt = new PushAttempt(this, m.id);
     this.inFlight++;
     try {
-      // Our own Via (addVia false) carries a branch from the pooled random source.
-      this.parent.options.sender.sendRequest(req, this.dest, attempt, { addVia: false });
+      this.parent.options.sender.sendRequest(req, this.dest, attempt);
     } catch (e) {
       this.parent.options.onError?.(e);
       attempt.settle('gone');
@@ -267,7 +258,7 @@ class DevicePush {
     this.inFlight--;
     if (outcome === 'delivered') {
       this.delivered++;
-      this.parent.mark(this.device, id);
+      this.parent.mark(this.owner, this.device, id);
     } else {
       this.failed++;
       // A device that does not answer (or a dead connection) is gone: stop; it gets the rest when it registers again.
@@ -347,12 +338,10 @@ export class DeliveryBuilder {
     this.to = field('To', `<${owner}>`);
   }
 
-  /** The MESSAGE for `m`, with `via` as its top Via when given. */
-  request(m: DeferredMessage, via?: string): SipRequest {
+  /** The MESSAGE for `m`, without a Via (the transaction layer adds it). */
+  request(m: DeferredMessage): SipRequest {
     const s = this.senderOf(m);
-    const headers: HeaderField[] = [];
-    if (via !== undefined) headers.push(field('Via', via));
-    for (const r of this.fixed) headers.push(r);
+    const headers = this.fixed.slice();
     headers.push(
       MAX_FORWARDS,
       field('From', `${s.from};tag=${newTag(this.random)}`),

@@ -5,7 +5,7 @@ import { Params } from '../sip/params.js';
 import { createResponse } from '../sip/response.js';
 import { newCallId, newTag } from '../sip/ids.js';
 import { aorOf, isSipUri } from '../sip/uri.js';
-import type { DeferredMessages } from '../store/deferred-messages.js';
+import type { DeferredMessages, NewDeferredMessage } from '../store/deferred-messages.js';
 
 /** Header fields that belong to the message itself and are repeated when it is delivered later. */
 const KEPT = ['Content-Type', 'Content-Encoding', 'Content-Language', 'Content-Disposition', 'Subject', 'Priority', 'In-Reply-To'];
@@ -20,7 +20,7 @@ export interface DeferredInboxOptions {
   /** Stable message ids; random by default. */
   readonly newId?: () => string;
   /** Told after each commit (deferred-list mirror, metrics). */
-  readonly onStored?: (owner: string, id: string) => void;
+  readonly onStored?: (owner: string, id: string, msg: NewDeferredMessage) => void;
   readonly onRefused?: (owner: string) => void;
 }
 
@@ -42,25 +42,21 @@ export class DeferredInbox {
     for (const name of KEPT) for (const v of req.getLines(name)) headers.push([name, v]);
     const now = o.clock.now();
     const id = (o.newId ?? (() => newCallId()))();
-    const outcome = await o.store.store(
-      {
-        owner,
-        sender,
-        from: formatNameAddr({ displayName: from.displayName, uri: from.uri, params: new Params() }),
-        headers,
-        body: req.body,
-        receivedAt: now,
-        expiresAt: now + o.maxAgeMs,
-      },
-      id,
-      o.quota,
-      now,
-    );
+    const msg: NewDeferredMessage = {
+      owner,
+      sender,
+      from: formatNameAddr({ displayName: from.displayName, uri: from.uri, params: new Params() }),
+      headers,
+      body: req.body,
+      receivedAt: now,
+      expiresAt: now + o.maxAgeMs,
+    };
+    const outcome = await o.store.store(msg, id, o.quota, now);
     if (!outcome.stored) {
       o.onRefused?.(owner);
       return createResponse(req, 480, { toTag: newTag(), reason: 'Recipient unavailable and inbox full' });
     }
-    o.onStored?.(owner, id);
+    o.onStored?.(owner, id, msg);
     // RFC 3428 §7: "2xx responses to a MESSAGE request MUST NOT contain a body".
     return createResponse(req, 202, { toTag: newTag(), reason: 'Accepted for later delivery' });
   }

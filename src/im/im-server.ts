@@ -6,18 +6,20 @@ import type { CoreHooks } from '../core/sip-core.js';
 import type { SipRequest } from '../sip/message.js';
 import type { Endpoint, Flow, HostPort, Incoming, TransportProtocol } from '../sip/transport/types.js';
 import type { Binding } from '../store/bindings.js';
-import type { DeferredMessages } from '../store/deferred-messages.js';
+import type { DeferredMessages, NewDeferredMessage } from '../store/deferred-messages.js';
+import { parseNameAddr } from '../sip/name-addr.js';
 import type { XcapDocuments } from '../store/xcap-documents.js';
 import { AccessControl, type AccessPolicies } from './access-control.js';
 import { createDeferredApi, type HttpAuthenticator } from './deferred-api-node.js';
-import { DeferredDelivery, type RequestSender } from './deferred-delivery.js';
+import { DeferredDelivery, deviceKey, type RequestSender } from './deferred-delivery.js';
+import { DeferredListMirror, type DeferredListEntry } from './deferred-list-mirror.js';
 import { DeferredInbox } from './deferred-inbox.js';
 import { ImMetrics } from './im-metrics.js';
 import { ImServiceSettings } from './im-service-settings.js';
 import { InternalRoute } from './internal-route.js';
 import { OriginatingFunction } from './originating-function.js';
 import type { PagerLimits } from './pager-limits.js';
-import { TerminatingFunction } from './terminating-function.js';
+import { imDevices, TerminatingFunction } from './terminating-function.js';
 import { UriListExploder, type GroupDirectory } from './uri-list-exploder.js';
 
 export interface ImServerOptions {
@@ -27,7 +29,7 @@ export interface ImServerOptions {
     bindingDestination(b: Binding): Promise<Flow | Endpoint | undefined>;
     receiveRequest(req: SipRequest, incoming: Incoming): void;
   };
-  readonly layer: RequestSender;
+  readonly layer: RequestSender & { createVia(protocol: TransportProtocol): string };
   readonly transport: { sentBy(protocol: TransportProtocol): HostPort };
   readonly deferred: DeferredMessages;
   readonly documents: XcapDocuments;
@@ -54,18 +56,31 @@ export class ImServer {
   readonly hooks: CoreHooks;
   readonly delivery: DeferredDelivery;
   readonly metrics: ImMetrics | undefined;
+  /** The XDMS deferred-list documents (digest §3.4). */
+  readonly mirror: DeferredListMirror;
+  /** Each user's current bindings, as the registrar last reported them: the devices a message must reach. */
+  private readonly registered = new Map<string, readonly Binding[]>();
   private readonly api: (req: IncomingMessage, res: ServerResponse) => void;
   private purgeTimer: TimerHandle | null = null;
 
   constructor(private readonly o: ImServerOptions) {
     const metrics = o.registry ? new ImMetrics(o.registry, () => o.deferred.count(o.clock.now())) : undefined;
     this.metrics = metrics;
+    const mirror = new DeferredListMirror({
+      documents: o.documents,
+      clock: o.clock,
+      onError: (err) => o.log.warn({ err }, 'deferred-list update failed'),
+    });
+    this.mirror = mirror;
     const inbox = new DeferredInbox({
       store: o.deferred,
       clock: o.clock,
       maxAgeMs: o.deferredMaxAgeMs,
       quota: o.deferredQuota,
-      onStored: () => metrics?.deferredStored.inc(),
+      onStored: (owner, id, msg) => {
+        metrics?.deferredStored.inc();
+        mirror.added(owner, listEntry(id, msg));
+      },
       onRefused: () => metrics?.deferredRefused.inc(),
     });
     const originating = new OriginatingFunction(o.limits);
@@ -89,9 +104,18 @@ export class ImServer {
       settings: new ImServiceSettings(o.documents),
       clock: o.clock,
       onDelivered: (n) => metrics?.deferredDelivered.inc(n),
+      onMarked: (owner, device, ids) => {
+        this.deliveredToDevices(owner, device, ids).catch((err: unknown) => o.log.warn({ err }, 'deferred-list update failed'));
+      },
       onError: (err) => o.log.warn({ err }, 'deferred push failed'),
     });
-    this.api = createDeferredApi({ store: o.deferred, auth: o.auth, clock: o.clock, prefix: '/im/deferred' });
+    this.api = createDeferredApi({
+      store: o.deferred,
+      auth: o.auth,
+      clock: o.clock,
+      prefix: '/im/deferred',
+      onDeleted: (owner, id) => mirror.removed(owner, [id]),
+    });
     this.hooks = {
       originating: (r) => originating.handle(r),
       beforeLocation: (r) => terminating.beforeLocation(r),
@@ -102,8 +126,22 @@ export class ImServer {
   }
 
   /** Registrar onChange: a device that registered gets its stored messages. */
-  onRegistrationChange(aor: string, _bindings: readonly Binding[], added: readonly Binding[]): void {
+  onRegistrationChange(aor: string, bindings: readonly Binding[], added: readonly Binding[]): void {
+    if (bindings.length > 0) this.registered.set(aor, bindings);
+    else this.registered.delete(aor);
     this.delivery.onRegistered(aor, added);
+  }
+
+  /**
+   * A message leaves the user's deferred list once every IM device the user
+   * has registered now (and the one that just took it) acknowledged it.
+   */
+  private async deliveredToDevices(owner: string, device: string, ids: readonly string[]): Promise<void> {
+    const now = this.o.clock.now();
+    const live = (this.registered.get(owner) ?? []).filter((b) => b.expiresAt > now);
+    const devices = new Set(imDevices(live).map(deviceKey));
+    devices.add(device);
+    this.mirror.removed(owner, await this.o.deferred.deliveredToAll(ids, [...devices]));
   }
 
   /** The handler for the /im/ HTTP prefix. */
@@ -140,5 +178,26 @@ export class ImServer {
   stop(): void {
     if (this.purgeTimer !== null) this.o.clock.clearTimeout(this.purgeTimer);
     this.purgeTimer = null;
+    void this.mirror.flush();
   }
+}
+
+/** The deferred-list entry of a message just stored. */
+function listEntry(id: string, m: NewDeferredMessage): DeferredListEntry {
+  let displayName: string | null = null;
+  try {
+    displayName = parseNameAddr(m.from).displayName;
+  } catch {
+    // The From was formatted by the inbox; without a display name the AoR is enough.
+  }
+  return {
+    id,
+    from: m.sender,
+    displayName,
+    to: m.owner,
+    subject: m.headers.find(([n]) => n.toLowerCase() === 'subject')?.[1],
+    size: m.body.length,
+    receivedAt: m.receivedAt,
+    expiresAt: m.expiresAt,
+  };
 }

@@ -7,9 +7,37 @@ import { MAGIC_COOKIE } from './via.js';
  */
 export type RandomSource = (into: Uint8Array) => void;
 
+// Tags, branches and nonces take a few octets each, thousands of times a
+// second: one call into WebCrypto per 4 KiB instead of one per identifier.
+const POOL_SIZE = 4096;
+const pool = new Uint8Array(POOL_SIZE);
+let poolAt = POOL_SIZE;
+
 export const cryptoRandom: RandomSource = (into) => {
-  globalThis.crypto.getRandomValues(into);
+  const n = into.length;
+  if (n > POOL_SIZE / 4) {
+    // getRandomValues takes at most 65536 octets a call.
+    for (let o = 0; o < n; o += 65536) globalThis.crypto.getRandomValues(into.subarray(o, Math.min(n, o + 65536)));
+    return;
+  }
+  if (poolAt + n > POOL_SIZE) {
+    globalThis.crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  // Each octet is handed out once.
+  for (let i = 0; i < n; i++) {
+    into[i] = pool[poolAt + i]!;
+    pool[poolAt + i] = 0;
+  }
+  poolAt += n;
 };
+
+/** `n` octets from cryptoRandom, in a new array (the shape NonceIssuer's `random` takes). */
+export function randomOctets(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  cryptoRandom(out);
+  return out;
+}
 
 // 32 unambiguous token characters: 5 bits per character.
 const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
@@ -18,8 +46,9 @@ function randomToken(random: RandomSource, length: number): string {
   const bytes = new Uint8Array(length);
   random(bytes);
   let s = '';
-  for (const b of bytes) s += ALPHABET[b & 31];
-  return s;
+  for (let i = 0; i < length; i++) s += ALPHABET[bytes[i]! & 31];
+  // Built a character at a time, the token would be a chain of pieces; it is kept in headers and keys.
+  return flatString(s);
 }
 
 /**

@@ -46,6 +46,8 @@ export interface DeferredMessages {
   pendingFor(owner: string, device: string, now: number, limit?: number, after?: number): Promise<DeferredMessage[]>;
   /** Records the 2xx `device` gave to each of `ids`, in one commit. */
   markDelivered(device: string, ids: readonly string[], now: number): Promise<void>;
+  /** Those of `ids` that every one of `devices` acknowledged. */
+  deliveredToAll(ids: readonly string[], devices: readonly string[]): Promise<string[]>;
   delete(owner: string, id: string): Promise<boolean>;
   /** Drops expired messages; returns how many went. */
   purgeExpired(now: number): Promise<number>;

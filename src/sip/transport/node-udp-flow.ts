@@ -19,12 +19,19 @@ export class UdpFlow implements Flow {
   readonly reliable = false;
   readonly secure = false;
 
+  /** One completion callback per flow, not one closure per datagram. */
+  private readonly sent: (e: Error | null) => void;
+
   constructor(
     readonly id: string,
     readonly listener: UdpListener,
     readonly remote: HostPort,
     private readonly hooks: { wrote(flow: Flow): void; error(e: Error, flow: Flow): void },
-  ) {}
+  ) {
+    this.sent = (e) => {
+      if (e) this.hooks.error(e, this);
+    };
+  }
 
   get local(): HostPort {
     return this.listener.local;
@@ -37,9 +44,7 @@ export class UdpFlow implements Flow {
   send(bytes: Uint8Array): void {
     if (!this.listener.open) throw new Error(`flow ${this.id} is closed`);
     // UDP is fire and forget: a send error (no route, ICMP) is only reported.
-    this.listener.socket.send(bytes, this.remote.port, this.remote.address, (e) => {
-      if (e) this.hooks.error(e, this);
-    });
+    this.listener.socket.send(bytes, this.remote.port, this.remote.address, this.sent);
     this.hooks.wrote(this);
   }
 

@@ -65,6 +65,9 @@ export class SqliteDeferredMessages implements DeferredMessages {
       // One statement for a whole group of ids (a JSON array); ids of messages deleted meanwhile are skipped.
       mark: db.prepare(`INSERT OR IGNORE INTO deferred_deliveries (message_id, device, delivered_at)
         SELECT m.id, ?, ? FROM json_each(?) j JOIN deferred_messages m ON m.id = j.value`),
+      deliveredToAll: db.prepare(`SELECT message_id AS id FROM deferred_deliveries
+        WHERE message_id IN (SELECT value FROM json_each(?)) AND device IN (SELECT value FROM json_each(?))
+        GROUP BY message_id HAVING count(*) = ?`),
       delete: db.prepare('DELETE FROM deferred_messages WHERE owner = ? AND id = ?'),
       purge: db.prepare('DELETE FROM deferred_messages WHERE expires_at <= ?'),
     };
@@ -105,6 +108,13 @@ export class SqliteDeferredMessages implements DeferredMessages {
 
   async markDelivered(device: string, ids: readonly string[], now: number): Promise<void> {
     if (ids.length > 0) this.s.mark.run(device, now, JSON.stringify(ids));
+  }
+
+  async deliveredToAll(ids: readonly string[], devices: readonly string[]): Promise<string[]> {
+    const distinct = [...new Set(devices)];
+    if (ids.length === 0 || distinct.length === 0) return [];
+    const rows = this.s.deliveredToAll.all(JSON.stringify(ids), JSON.stringify(distinct), distinct.length) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
   }
 
   async delete(owner: string, id: string): Promise<boolean> {

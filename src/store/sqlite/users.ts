@@ -10,16 +10,33 @@ interface Row {
   created_at: number;
 }
 
-/** Users in SQLite: one row per user with HA1 per algorithm for the realm. */
+/** Rows kept in memory at most; the oldest read goes first. */
+const CACHE_SIZE = 10_000;
+/** How often, at most, the cache asks SQLite whether another connection wrote (ms). */
+const CHECK_INTERVAL = 1000;
+
+/**
+ * Users in SQLite: one row per user with HA1 per algorithm for the realm.
+ * Every authenticated request reads a row, so rows (and misses) are cached.
+ * Writes through this object clear the cache; writes by another process
+ * (`simpleim user passwd` while the server runs) change SQLite's
+ * `data_version`, checked at most once a second.
+ */
 export class SqliteUsers implements Users {
   private readonly db: SqliteDatabase;
   private readonly realm: string;
   /** Read on every authenticated request: prepared once. */
   private readonly byName;
+  private readonly dataVersion;
+  private readonly now: () => number;
+  private readonly cache = new Map<string, Row | null>();
+  private version = -1;
+  private checkedAt = -Infinity;
 
-  constructor(db: SqliteDatabase, realm: string) {
+  constructor(db: SqliteDatabase, realm: string, now: () => number = Date.now) {
     this.db = db;
     this.realm = realm;
+    this.now = now;
     db.exec(`CREATE TABLE IF NOT EXISTS users (
       name TEXT PRIMARY KEY,
       realm TEXT NOT NULL,
@@ -28,6 +45,26 @@ export class SqliteUsers implements Users {
       created_at INTEGER NOT NULL
     )`);
     this.byName = db.prepare('SELECT * FROM users WHERE name = ?');
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
+  }
+
+  /** The row of a user, from the cache while no one has written since. */
+  private row(name: string): Row | undefined {
+    const t = this.now();
+    if (t - this.checkedAt >= CHECK_INTERVAL) {
+      this.checkedAt = t;
+      const v = this.dataVersion.get() as number;
+      if (v !== this.version) {
+        this.version = v;
+        this.cache.clear();
+      }
+    }
+    const hit = this.cache.get(name);
+    if (hit !== undefined) return hit ?? undefined;
+    const row = (this.byName.get(name) as Row | undefined) ?? null;
+    if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(name, row);
+    return row ?? undefined;
   }
 
   private hashes(name: string, password: string) {
@@ -47,6 +84,8 @@ export class SqliteUsers implements Users {
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new UserExistsError(name);
       throw e;
+    } finally {
+      this.cache.delete(name);
     }
     return { name, realm: this.realm, ha1: { MD5: h.md5, 'SHA-256': h.sha256 }, createdAt: now };
   }
@@ -56,15 +95,17 @@ export class SqliteUsers implements Users {
     const r = this.db
       .prepare('UPDATE users SET realm = ?, ha1_md5 = ?, ha1_sha256 = ? WHERE name = ?')
       .run(this.realm, h.md5, h.sha256, name);
+    this.cache.delete(name);
     if (r.changes === 0) throw new NoSuchUserError(name);
   }
 
   async remove(name: string): Promise<boolean> {
+    this.cache.delete(name);
     return this.db.prepare('DELETE FROM users WHERE name = ?').run(name).changes > 0;
   }
 
   async get(name: string): Promise<UserRecord | undefined> {
-    const row = this.byName.get(name) as Row | undefined;
+    const row = this.row(name);
     return row && toRecord(row);
   }
 
@@ -73,7 +114,7 @@ export class SqliteUsers implements Users {
   }
 
   async ha1(name: string, realm: string, algorithm: DigestAlgorithm): Promise<string | undefined> {
-    const row = this.byName.get(name) as Row | undefined;
+    const row = this.row(name);
     if (!row || row.realm !== realm) return undefined;
     return algorithm.startsWith('SHA-256') ? row.ha1_sha256 : row.ha1_md5;
   }
