@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, readFileSync as readFile, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
@@ -10,7 +10,6 @@ import { openSqlite, type SqliteDatabase } from './store/sqlite/open.js';
 import { SqliteUsers } from './store/sqlite/users.js';
 import { SqliteBindings } from './store/sqlite/bindings.js';
 import { lookup } from 'node:dns/promises';
-import { readFileSync as readFile } from 'node:fs';
 import { NonceIssuer } from './formats/digest-nonce.js';
 import { systemClock } from './formats/clock.js';
 import { NodeSipTransport } from './sip/transport/node-transport.js';
@@ -130,7 +129,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
   });
   routes.push({ prefix: '/xcap/', handle: xcap });
-  void xdms;
 
   // ---- IM server (participating and controlling functions) ----
   // Pager mode, deferred messages and access control (OMA IM digest §3, §8); the core calls its hooks.
@@ -289,6 +287,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       while (layer.unfinishedCount > 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
       }
+      regEvent.close();
+      xcapDiff.close();
       layer.close();
       await transport.close();
       msrpRelay.close();
