@@ -10,6 +10,7 @@ import type { DeferredMessages, NewDeferredMessage } from '../store/deferred-mes
 import { parseNameAddr } from '../sip/name-addr.js';
 import type { XcapDocuments } from '../store/xcap-documents.js';
 import { AccessControl, type AccessPolicies } from './access-control.js';
+import { CachedAccessPolicies } from './cached-access-policies.js';
 import { createDeferredApi, type HttpAuthenticator } from './deferred-api-node.js';
 import { DeferredDelivery, deviceKey, type RequestSender } from './deferred-delivery.js';
 import { DeferredListMirror, type DeferredListEntry } from './deferred-list-mirror.js';
@@ -62,6 +63,7 @@ export class ImServer {
   private readonly registered = new Map<string, readonly Binding[]>();
   private readonly api: (req: IncomingMessage, res: ServerResponse) => void;
   private purgeTimer: TimerHandle | null = null;
+  private readonly policies: CachedAccessPolicies;
 
   constructor(private readonly o: ImServerOptions) {
     const metrics = o.registry ? new ImMetrics(o.registry, () => o.deferred.count(o.clock.now())) : undefined;
@@ -84,7 +86,8 @@ export class ImServer {
       onRefused: () => metrics?.deferredRefused.inc(),
     });
     const originating = new OriginatingFunction(o.limits);
-    const terminating = new TerminatingFunction({ access: new AccessControl(o.policies), inbox, limits: o.limits });
+    this.policies = new CachedAccessPolicies(o.policies, o.documents);
+    const terminating = new TerminatingFunction({ access: new AccessControl(this.policies), inbox, limits: o.limits });
     const route = new InternalRoute({
       core: o.core,
       self: () => o.transport.sentBy('UDP'),
@@ -178,6 +181,7 @@ export class ImServer {
   stop(): void {
     if (this.purgeTimer !== null) this.o.clock.clearTimeout(this.purgeTimer);
     this.purgeTimer = null;
+    this.policies.close();
     void this.mirror.flush();
   }
 }

@@ -50,6 +50,10 @@ describe('IM server access control: accept and reject lists (OMA IM digest §4.4
     assert.equal(stored.length, 0);
     const alice = await ua('alice');
     assert.equal((await alice.request('MESSAGE', 'sip:bob@example.com', { body: 'hello' })).status, 200, 'others pass');
+    // A change of the lists applies from the next request on.
+    await setPolicy('bob', rule('r', 'reject', '<cr:one id="sip:alice@example.com"/>'));
+    assert.equal((await mallory.request('MESSAGE', 'sip:bob@example.com', { body: 'now welcome' })).status, 200);
+    assert.equal((await alice.request('MESSAGE', 'sip:bob@example.com', { body: 'now refused' })).status, 403);
   });
 
   test('with a non-empty accept list only listed senders (URIs or whole domains) get through; the own AoR always does', async () => {

@@ -4,6 +4,10 @@ import { startServer, type TestServer } from '../support/server.js';
 import { TestUa } from '../support/test-ua.js';
 import { httpAs, type HttpReply } from './support/http-client.js';
 import { isMessage, settle, waitForCount } from './support/inbox.js';
+import { ManualClock } from '../../src/formats/clock.js';
+import { openSqlite } from '../../src/store/sqlite/open.js';
+import { SqliteXcapDocuments } from '../../src/store/sqlite/xcap-documents.js';
+import { DeferredListMirror, type DeferredListEntry } from '../../src/im/deferred-list-mirror.js';
 
 const DOC = '/xcap/org.openmobilealliance.deferred-list/users/sip%3Abob%40example.com/deferred-list';
 const bob = { name: 'bob', password: 'bob-pw' };
@@ -91,5 +95,37 @@ describe('the XDMS deferred-list document (OMA IM digest §3.4): the user lists 
     assert.equal((await laptop.register()).status, 200);
     const empty = await listWhen((r) => r.status === 200 && entries(r.body).length === 0, 'empty list');
     assert.match(empty.body, /<history-list xmlns="urn:oma:xml:im:history-list"><\/history-list>/);
+  });
+});
+
+describe('deferred-list mirror', () => {
+  const T = 1_700_000_000_000;
+  const entry = (id: string, expiresAt = T + 60_000): DeferredListEntry => ({
+    id, from: 'sip:alice@example.com', displayName: 'Alice <A>', to: 'sip:bob@example.com', subject: undefined, size: 3, receivedAt: T, expiresAt,
+  });
+  const key = { auid: 'org.openmobilealliance.deferred-list', xui: 'sip:bob@example.com', path: 'deferred-list' };
+
+  test('changes within the delay make one write; expired entries go at the next write; an entry added and removed in one batch never shows', async () => {
+    const documents = new SqliteXcapDocuments(openSqlite(':memory:'));
+    const clock = new ManualClock(T);
+    let writes = 0;
+    documents.onChange(() => writes++);
+    const mirror = new DeferredListMirror({ documents, clock });
+    mirror.added('sip:bob@example.com', entry('a'));
+    mirror.added('sip:bob@example.com', entry('b', T + 1000));
+    mirror.added('sip:bob@example.com', entry('c'));
+    mirror.removed('sip:bob@example.com', ['c']);
+    await mirror.flush();
+    assert.equal(writes, 1);
+    const doc = (await documents.get(key))!.body;
+    assert.deepEqual(entries(doc).map((e) => e.id), ['a', 'b']);
+    assert.equal(entries(doc)[0]!['display-name'], 'Alice &lt;A&gt;');
+    clock.advance(2000);
+    mirror.added('sip:bob@example.com', entry('d'));
+    await mirror.flush();
+    assert.deepEqual(entries((await documents.get(key))!.body).map((e) => e.id), ['a', 'd'], 'b expired');
+    mirror.removed('sip:carol@example.com', ['x']);
+    await mirror.flush();
+    assert.equal(await documents.get({ ...key, xui: 'sip:carol@example.com' }), null, 'no document is created for removals alone');
   });
 });

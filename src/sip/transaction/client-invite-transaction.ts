@@ -8,6 +8,14 @@ import type { ClientTransactionUser } from './transaction-user.js';
 
 const S = TransactionState;
 
+/** Legal moves, shared by every instance. */
+const TRANSITIONS = {
+  [S.Calling]: [S.Proceeding, S.Completed, S.Accepted, S.Terminated],
+  [S.Proceeding]: [S.Completed, S.Accepted, S.Terminated],
+  [S.Completed]: [S.Terminated],
+  [S.Accepted]: [S.Terminated],
+};
+
 /**
  * The INVITE client transaction, RFC 3261 §17.1.1 (Figure 5) as updated by
  * RFC 6026 §7.2 (Figure 4: the Accepted state).
@@ -18,12 +26,7 @@ const S = TransactionState;
  */
 export class ClientInviteTransaction extends ClientTransaction {
   readonly kind = 'ClientInvite' as const;
-  protected readonly transitions = {
-    [S.Calling]: [S.Proceeding, S.Completed, S.Accepted, S.Terminated],
-    [S.Proceeding]: [S.Completed, S.Accepted, S.Terminated],
-    [S.Completed]: [S.Terminated],
-    [S.Accepted]: [S.Terminated],
-  };
+  protected readonly transitions = TRANSITIONS;
   private ack: SipRequest | undefined;
 
   constructor(

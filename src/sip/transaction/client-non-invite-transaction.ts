@@ -7,6 +7,13 @@ import type { ClientTransactionUser } from './transaction-user.js';
 
 const S = TransactionState;
 
+/** Legal moves, shared by every instance. */
+const TRANSITIONS = {
+  [S.Trying]: [S.Proceeding, S.Completed, S.Terminated],
+  [S.Proceeding]: [S.Completed, S.Terminated],
+  [S.Completed]: [S.Terminated],
+};
+
 /**
  * The non-INVITE client transaction, RFC 3261 §17.1.2 (Figure 6).
  *
@@ -16,11 +23,7 @@ const S = TransactionState;
  */
 export class ClientNonInviteTransaction extends ClientTransaction {
   readonly kind = 'ClientNonInvite' as const;
-  protected readonly transitions = {
-    [S.Trying]: [S.Proceeding, S.Completed, S.Terminated],
-    [S.Proceeding]: [S.Completed, S.Terminated],
-    [S.Completed]: [S.Terminated],
-  };
+  protected readonly transitions = TRANSITIONS;
 
   constructor(
     key: string,

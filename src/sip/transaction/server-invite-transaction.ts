@@ -9,6 +9,14 @@ import type { ServerTransactionUser } from './transaction-user.js';
 
 const S = TransactionState;
 
+/** Legal moves, shared by every instance. */
+const TRANSITIONS = {
+  [S.Proceeding]: [S.Accepted, S.Completed, S.Terminated],
+  [S.Accepted]: [S.Terminated],
+  [S.Completed]: [S.Confirmed, S.Terminated],
+  [S.Confirmed]: [S.Terminated],
+};
+
 /**
  * The INVITE server transaction, RFC 3261 §17.2.1 (Figure 7) as updated by
  * RFC 6026 §7.1 (Figure 5: the Accepted state).
@@ -20,12 +28,7 @@ const S = TransactionState;
  */
 export class ServerInviteTransaction extends ServerTransaction {
   readonly kind = 'ServerInvite' as const;
-  protected readonly transitions = {
-    [S.Proceeding]: [S.Accepted, S.Completed, S.Terminated],
-    [S.Accepted]: [S.Terminated],
-    [S.Completed]: [S.Confirmed, S.Terminated],
-    [S.Confirmed]: [S.Terminated],
-  };
+  protected readonly transitions = TRANSITIONS;
 
   constructor(key: string, request: SipRequest, flow: Flow, ctx: TransactionContext, user?: ServerTransactionUser) {
     super(key, request, flow, ctx, user, S.Proceeding);

@@ -8,6 +8,13 @@ import type { ServerTransactionUser } from './transaction-user.js';
 
 const S = TransactionState;
 
+/** Legal moves, shared by every instance. */
+const TRANSITIONS = {
+  [S.Trying]: [S.Proceeding, S.Completed, S.Terminated],
+  [S.Proceeding]: [S.Completed, S.Terminated],
+  [S.Completed]: [S.Terminated],
+};
+
 /**
  * The non-INVITE server transaction, RFC 3261 §17.2.2 (Figure 8).
  *
@@ -16,11 +23,7 @@ const S = TransactionState;
  */
 export class ServerNonInviteTransaction extends ServerTransaction {
   readonly kind = 'ServerNonInvite' as const;
-  protected readonly transitions = {
-    [S.Trying]: [S.Proceeding, S.Completed, S.Terminated],
-    [S.Proceeding]: [S.Completed, S.Terminated],
-    [S.Completed]: [S.Terminated],
-  };
+  protected readonly transitions = TRANSITIONS;
 
   constructor(key: string, request: SipRequest, flow: Flow, ctx: TransactionContext, user?: ServerTransactionUser) {
     super(key, request, flow, ctx, user, S.Trying);

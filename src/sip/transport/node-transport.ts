@@ -105,7 +105,7 @@ export class NodeSipTransport implements SipTransport {
   /**
    * Recently used UDP flows by id: a UDP flow holds no state (RFC 5626 §3),
    * so one object per remote address serves every datagram from and to it
-   * instead of one per datagram. Bounded, oldest first out.
+   * instead of one per datagram. Bounded.
    */
   private readonly udpFlows = new Map<string, UdpFlow>();
   private readonly udpHooks = {
@@ -560,7 +560,9 @@ export class NodeSipTransport implements SipTransport {
     if (cached !== undefined && cached.listener === listener) return cached;
     // The id outlives the datagram (bindings, transactions): make it a string of its own.
     const flow = new UdpFlow(flatString(id), listener, { address: flatString(address), port: remote.port }, this.udpHooks);
-    if (this.udpFlows.size >= UDP_FLOW_CACHE) this.udpFlows.delete(this.udpFlows.keys().next().value!);
+    // Full: start over (flows are rebuilt at will; evicting one at a time
+    // would leave deleted slots at the map's front for every later eviction to walk).
+    if (this.udpFlows.size >= UDP_FLOW_CACHE) this.udpFlows.clear();
     this.udpFlows.set(flow.id, flow);
     return flow;
   }

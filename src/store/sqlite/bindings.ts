@@ -96,7 +96,7 @@ export class SqliteBindings implements Bindings {
       if (known !== undefined && known.protocol === flow.protocol && known.address === flow.address && known.port === flow.port) flow = known;
       else {
         flow = { id: copy(flow.id), protocol: flow.protocol, address: copy(flow.address), port: flow.port };
-        if (this.flows.size >= FLOW_CACHE) this.flows.delete(this.flows.keys().next().value!);
+        if (this.flows.size >= FLOW_CACHE) this.flows.clear();
         this.flows.set(flow.id, flow);
       }
     }

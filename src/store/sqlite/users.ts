@@ -10,7 +10,7 @@ interface Row {
   created_at: number;
 }
 
-/** Rows kept in memory at most; the oldest read goes first. */
+/** Rows kept in memory at most. */
 const CACHE_SIZE = 10_000;
 /** How often, at most, the cache asks SQLite whether another connection wrote (ms). */
 const CHECK_INTERVAL = 1000;
@@ -62,7 +62,9 @@ export class SqliteUsers implements Users {
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit ?? undefined;
     const row = (this.byName.get(name) as Row | undefined) ?? null;
-    if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    // Full: start over. (Dropping the oldest one at a time leaves the map's
+    // front full of deleted slots that every later eviction walks through.)
+    if (this.cache.size >= CACHE_SIZE) this.cache.clear();
     this.cache.set(name, row);
     return row ?? undefined;
   }
