@@ -47,9 +47,23 @@ export class NodeStreamFlow implements Flow {
   send(bytes: Uint8Array): void {
     if (!this.open) throw new Error(`flow ${this.id} is closed`);
     this.idle.touch();
+    // Messages written in one turn of the event loop leave in one system
+    // call: cork now, uncork once the turn's work is done (a push of stored
+    // messages or a burst of responses writes dozens at a time).
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     this.socket.write(bytes);
     this.ctx.wrote(this);
   }
+
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   close(): void {
     if (this.gone) return;
