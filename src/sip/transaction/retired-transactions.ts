@@ -1,4 +1,3 @@
-import { latin1Decode } from '../../formats/bytes.js';
 import type { Clock, TimerHandle } from '../../formats/clock.js';
 import type { Flow } from '../transport/types.js';
 
@@ -22,18 +21,21 @@ export interface RetiredEntry<T extends Retirable> {
   /** Clock time the state's timer ends it. */
   readonly expiresAt: number;
   /**
-   * The transaction object: held strongly when someone waits to hear that
-   * it ended (a TU with onTerminated, a state listener), else weakly, so it
-   * lives on only while someone else holds it.
+   * The transaction object, held only when someone waits to hear that it
+   * ended (a TU with onTerminated, a state listener). Otherwise the layer
+   * lets go of it (not even a WeakRef: V8's scavenger keeps WeakRef targets
+   * alive, so every such transaction with its messages would be promoted to
+   * the old generation and wait there for a full collection).
    */
-  readonly tx: T | WeakRef<T>;
+  readonly tx: T | undefined;
   /**
    * Server side: the final response as sent, resent on every request
-   * retransmission; one character per octet, a string being the smallest
-   * thing to keep (and no slice of a shared buffer that would keep it whole).
+   * retransmission: `length` octets at `at` in `chunk` (see OctetChunks).
    */
-  readonly octets: string | undefined;
-  /** Where `bytes` went: the flow the transport reported for the first send. */
+  readonly chunk: Uint8Array | undefined;
+  readonly at: number;
+  readonly length: number;
+  /** Where the response went: the flow the transport reported for its first send. */
   flow: Flow | undefined;
   /** The layer's merged-request index entry (RFC 3261 §8.2.2.2), dropped with the entry. */
   readonly mergeKey: string | undefined;
@@ -52,6 +54,7 @@ export class RetiredTransactions<T extends Retirable> {
   private readonly queues = new Map<number, { items: Array<RetiredEntry<T> | undefined>; head: number }>();
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
+  private readonly octets = new OctetChunks();
 
   constructor(
     private readonly clock: Clock,
@@ -69,15 +72,18 @@ export class RetiredTransactions<T extends Retirable> {
 
   /** The transaction object of an entry, when it is still alive. */
   static live<T extends Retirable>(entry: RetiredEntry<T>): T | undefined {
-    return entry.tx instanceof WeakRef ? entry.tx.deref() : entry.tx;
+    return entry.tx;
   }
 
-  add(tx: T, ms: number, keepStrong: boolean, bytes?: Uint8Array, flow?: Flow, mergeKey?: string): RetiredEntry<T> {
+  add(tx: T, ms: number, keep: boolean, bytes?: Uint8Array, flow?: Flow, mergeKey?: string): RetiredEntry<T> {
+    const stored = bytes === undefined ? undefined : this.octets.store(bytes);
     const entry: RetiredEntry<T> = {
       key: tx.key,
       expiresAt: this.clock.now() + ms,
-      tx: keepStrong ? tx : new WeakRef(tx),
-      octets: bytes === undefined ? undefined : latin1Decode(bytes),
+      tx: keep ? tx : undefined,
+      chunk: stored?.chunk,
+      at: stored?.at ?? 0,
+      length: bytes?.length ?? 0,
       flow,
       mergeKey,
       ended: false,
@@ -149,11 +155,9 @@ export class RetiredTransactions<T extends Retirable> {
     if (next < this.timerAt) this.arm(next);
   }
 
-  /** The octets of a retired entry, to send again. */
-  static bytes(octets: string): Uint8Array {
-    const out = new Uint8Array(octets.length);
-    for (let i = 0; i < octets.length; i++) out[i] = octets.charCodeAt(i);
-    return out;
+  /** The final response of a retired server entry, to send again (undefined for a client entry). */
+  static bytes(entry: RetiredEntry<Retirable>): Uint8Array | undefined {
+    return entry.chunk?.subarray(entry.at, entry.at + entry.length);
   }
 
   private end(e: RetiredEntry<T>): void {
@@ -161,5 +165,38 @@ export class RetiredTransactions<T extends Retirable> {
     e.ended = true;
     RetiredTransactions.live(e)?.terminate();
     this.expired(e);
+  }
+}
+
+const CHUNK_SIZE = 256 * 1024;
+
+/**
+ * Where retired responses keep their octets: appended to large buffers
+ * outside the JavaScript heap, never overwritten (a resend may still be in
+ * the socket's queue). Responses retired together expire together (Timer J
+ * is one duration), so a chunk is dropped, and its memory returned, soon
+ * after the last response in it expires: nothing of it waits in the
+ * collector's old generation, as 32 s worth of strings or small buffers would.
+ */
+class OctetChunks {
+  private current = new Uint8Array(CHUNK_SIZE);
+  private used = 0;
+
+  store(bytes: Uint8Array): { chunk: Uint8Array; at: number } {
+    const n = bytes.length;
+    if (n > CHUNK_SIZE / 8) {
+      // A large response gets a copy of its own (not a view into a buffer shared with others).
+      const own = new Uint8Array(n);
+      own.set(bytes);
+      return { chunk: own, at: 0 };
+    }
+    if (this.used + n > CHUNK_SIZE) {
+      this.current = new Uint8Array(CHUNK_SIZE);
+      this.used = 0;
+    }
+    const at = this.used;
+    this.current.set(bytes, at);
+    this.used += n;
+    return { chunk: this.current, at };
   }
 }

@@ -182,14 +182,18 @@ export class TransactionLayer {
     if (tx instanceof ClientNonInviteTransaction) {
       if (this.clients.get(key) !== tx) return false;
       this.clients.delete(key);
-      this.retiredClients.add(tx, ms, tx.observed);
+      const observed = tx.observed;
+      if (!observed) tx.lapse(this.clock.now() + ms);
+      this.retiredClients.add(tx, ms, observed);
       return true;
     }
     if (!(tx instanceof ServerNonInviteTransaction) || resend === undefined || isRfc2543Key(key) || this.servers.get(key) !== tx) {
       return false;
     }
     this.servers.delete(key);
-    const entry = this.retiredServers.add(tx, ms, tx.observed, resend.bytes, resend.flow, tx.mergeKey);
+    const observed = tx.observed;
+    if (!observed) tx.lapse(this.clock.now() + ms);
+    const entry = this.retiredServers.add(tx, ms, observed, resend.bytes, resend.flow, tx.mergeKey);
     void resend.sent.then((flow) => {
       if (flow !== undefined) entry.flow = flow;
     });
@@ -324,9 +328,10 @@ export class TransactionLayer {
    */
   private resendRetired(entry: RetiredEntry<AnyServerTransaction>): void {
     const flow = entry.flow;
-    if (entry.octets === undefined || flow === undefined || !flow.open) return;
+    const bytes = RetiredTransactions.bytes(entry);
+    if (bytes === undefined || flow === undefined || !flow.open) return;
     try {
-      flow.send(RetiredTransactions.bytes(entry.octets));
+      flow.send(bytes);
     } catch {
       // The socket is gone; the entry ends with its timer.
     }

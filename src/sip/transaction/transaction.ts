@@ -48,6 +48,12 @@ export abstract class Transaction {
   private running: Map<string, TimerHandle> | undefined;
   private listeners: StateChangeListener[] | undefined;
   private failed = false;
+  /**
+   * Set when the layer keeps this transaction only in its compact form and
+   * nobody listens for its end: the clock time Timer J / K ends it. The
+   * object then reads Terminated from that time on, without being told.
+   */
+  private lapsesAt: number | undefined;
 
   /** Legal moves: from -> the states it may go to. */
   protected abstract readonly transitions: Readonly<Partial<Record<TransactionState, readonly TransactionState[]>>>;
@@ -60,12 +66,20 @@ export abstract class Transaction {
   }
 
   get state(): TransactionState {
+    if (this.lapsesAt !== undefined && this.current !== TransactionState.Terminated && this.ctx.clock.now() >= this.lapsesAt) {
+      return TransactionState.Terminated;
+    }
     return this.current;
+  }
+
+  /** The layer let go of this transaction, which ends unobserved at `at` (see lapsesAt). */
+  lapse(at: number): void {
+    this.lapsesAt = at;
   }
 
   /** State test that TypeScript does not narrow away after a TU callback (which may have terminated us). */
   protected stillIn(state: TransactionState): boolean {
-    return this.current === state;
+    return this.state === state;
   }
 
   get timers(): TimerTable {

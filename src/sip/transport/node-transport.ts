@@ -107,7 +107,8 @@ export class NodeSipTransport implements SipTransport {
    * so one object per remote address serves every datagram from and to it
    * instead of one per datagram. Bounded.
    */
-  private readonly udpFlows = new Map<string, UdpFlow>();
+  private readonly udpFlows = new Map<number, Map<string, UdpFlow>>();
+  private udpFlowCount = 0;
   private readonly udpHooks = {
     wrote: () => void this.counters.messagesOut++,
     error: (e: Error, flow: Flow) => this.onError?.(e, flow),
@@ -554,16 +555,25 @@ export class NodeSipTransport implements SipTransport {
   }
 
   private udpFlow(listener: UdpListener, remote: HostPort): UdpFlow {
-    const address = normalizeAddress(remote.address);
-    const id = `${this.prefix}/udp/${listener.index}/${address}/${remote.port}`;
-    const cached = this.udpFlows.get(id);
+    // Looked up per datagram: by port (a small integer) first, then by the address as given.
+    const port = remote.port;
+    let byAddress = this.udpFlows.get(port);
+    const cached = byAddress?.get(remote.address);
     if (cached !== undefined && cached.listener === listener) return cached;
+    const address = normalizeAddress(remote.address);
     // The id outlives the datagram (bindings, transactions): make it a string of its own.
-    const flow = new UdpFlow(flatString(id), listener, { address: flatString(address), port: remote.port }, this.udpHooks);
+    const id = flatString(`${this.prefix}/udp/${listener.index}/${address}/${port}`);
+    const flow = new UdpFlow(id, listener, { address: flatString(address), port }, this.udpHooks);
     // Full: start over (flows are rebuilt at will; evicting one at a time
     // would leave deleted slots at the map's front for every later eviction to walk).
-    if (this.udpFlows.size >= UDP_FLOW_CACHE) this.udpFlows.clear();
-    this.udpFlows.set(flow.id, flow);
+    if (this.udpFlowCount >= UDP_FLOW_CACHE) {
+      this.udpFlows.clear();
+      this.udpFlowCount = 0;
+      byAddress = undefined;
+    }
+    if (byAddress === undefined) this.udpFlows.set(port, (byAddress = new Map()));
+    if (!byAddress.has(remote.address)) this.udpFlowCount++;
+    byAddress.set(remote.address, flow);
     return flow;
   }
 

@@ -184,7 +184,8 @@ const FLOW_CACHE = 10_000;
  * index, it would keep that message's text alive with it.
  */
 function copyString(s: string): string {
-  return s.length === 0 ? '' : (' ' + s).slice(1);
+  // A JSON round trip yields an exact, flat copy (a slice of a copy would still carry a copy's worth).
+  return s.length === 0 ? '' : (JSON.parse(JSON.stringify(s)) as string);
 }
 
 function toRow(b: Binding): Row {

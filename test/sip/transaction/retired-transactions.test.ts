@@ -22,11 +22,17 @@ function responsesToPeer(h: Harness): string[] {
   return h.net.packets({ from: 'bob.test', to: 'peer.test' }).map((p) => new TextDecoder().decode(p.bytes));
 }
 
-/** Bob's core answers every new request 200, with a fixed To tag. */
-function answer200(h: Harness): void {
+type ServerTx = ReturnType<Harness['bob']['createServerTransaction']>;
+
+/** Bob's core answers every new request 200, with a fixed To tag; returns the transactions it made. */
+function answer200(h: Harness): ServerTx[] {
+  const made: ServerTx[] = [];
   h.bobCore.onRequest = (req, inc) => {
-    h.bob.createServerTransaction(req, inc.flow).respond(createResponse(req, 200, { toTag: 'b1' }));
+    const tx = h.bob.createServerTransaction(req, inc.flow);
+    tx.respond(createResponse(req, 200, { toTag: 'b1' }));
+    made.push(tx);
   };
+  return made;
 }
 
 /** A full collection, when the engine lets the test ask for one. */
@@ -42,7 +48,7 @@ function collector(): (() => void) | undefined {
 describe('Completed transactions kept compact (RFC 3261 §17.2.2, §17.1.2.2)', () => {
   test('a retransmitted request after the final response gets the same response bytes, also once the transaction object is gone', async (t) => {
     const h = harness('UDP');
-    answer200(h);
+    let made: ServerTx[] | undefined = answer200(h);
     const bytes = peerRequest('MESSAGE', 'retx1');
     h.net.inject(bytes, PEER, BOB);
     h.clock.advance(0);
@@ -58,6 +64,7 @@ describe('Completed transactions kept compact (RFC 3261 §17.2.2, §17.1.2.2)', 
     if (gc === undefined) return t.skip('no way to force a collection here');
     // Nothing but the layer knew the transaction: after a collection only its compact form is left.
     h.bobCore.requests.length = 0;
+    made = undefined;
     await new Promise((r) => setImmediate(r));
     gc();
     h.net.inject(bytes, PEER, BOB);
@@ -70,7 +77,7 @@ describe('Completed transactions kept compact (RFC 3261 §17.2.2, §17.1.2.2)', 
 
   test('Timer J still ends the transaction at 64·T1: a copy of the request after that is a new request', () => {
     const h = harness('UDP');
-    answer200(h);
+    const made = answer200(h);
     const bytes = peerRequest('MESSAGE', 'timerj');
     h.net.inject(bytes, PEER, BOB);
     h.clock.advance(0);
@@ -80,8 +87,10 @@ describe('Completed transactions kept compact (RFC 3261 §17.2.2, §17.1.2.2)', 
     h.net.inject(bytes, PEER, BOB);
     h.clock.advance(0);
     assert.equal(h.bobCore.requests.length, 1);
+    assert.equal(made[0]!.state, TransactionState.Completed);
     h.clock.advance(1);
     assert.equal(h.bob.serverTransactionCount, 0);
+    assert.equal(made[0]!.state, TransactionState.Terminated, 'a transaction nobody listens to still reads Terminated');
     assert.equal(h.clock.pending, 0, 'no timer is left behind');
     h.net.inject(bytes, PEER, BOB);
     h.clock.advance(0);
