@@ -423,6 +423,9 @@ export class SipCore implements TransactionCore {
       out.prepend('Via', this.o.layer.createVia(dest.protocol, loopBranch(hash, newBranch().slice(7))));
       return { request: out, destination: dest };
     });
+    // A CANCEL (or anything else) may have answered the request while we were
+    // looking up its targets: then nothing is forwarded (RFC 3261 §16.10).
+    if (tx.lastResponse !== undefined && tx.lastResponse.status >= 200) return undefined;
     const ctx = new ResponseContext(this.o.layer, req, { forward: (res) => this.respond(tx, res) });
     if (req.method === 'INVITE') this.contexts.set(tx as ServerInviteTransaction, ctx);
     ctx.start(branches);
