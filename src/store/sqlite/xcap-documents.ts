@@ -70,7 +70,7 @@ export class SqliteXcapDocuments implements XcapDocuments {
 
   /**
    * Group commit: writes queued in one turn of the event loop commit in one
-   * transaction, so one WAL fsync (synchronous=FULL) covers them all. The
+   * transaction, so one WAL write (synchronous=NORMAL, see open.ts) covers them all. The
    * promise settles after that commit: an acknowledged write is durable.
    * Each write is still a compare-and-swap, applied in call order, so a
    * write that expects the ETag of an earlier write in the same batch sees it.
