@@ -117,7 +117,7 @@ export class Registrar {
         });
       }
       if (expires > o.maxExpires) expires = o.maxExpires;
-      const instance = unquoteParam(na.params.get('+sip.instance'));
+      const instance = na.params.get('+sip.instance') ?? null;
       const regIdText = na.params.get('reg-id');
       const regId = regIdText === undefined || regIdText === null ? null : parseUint32(regIdText) ?? null;
       const contact = formatUri(na.uri);
@@ -183,10 +183,6 @@ function bad(req: SipRequest, reason: string): SipResponse {
   return createResponse(req, 400, { reason });
 }
 
-function unquoteParam(v: string | null | undefined): string | null {
-  if (v === undefined || v === null) return null;
-  return v;
-}
 
 /** The display form of a binding's contact with its parameters (for logs and the JSON API). */
 export function bindingContact(b: Binding): string {

@@ -11,6 +11,7 @@ import type { AnyServerTransaction, TransactionCore, TransactionLayer } from '..
 import type { Endpoint, Flow, Incoming, SipTransport, TransportProtocol } from '../sip/transport/types.js';
 import { aorOf, formatUri, isSipUri, parseUri, unescapeUriPart, type SipUri, type Uri } from '../sip/uri.js';
 import { validateRequest } from '../sip/validate.js';
+import { unbracket } from '../sip/transport/ip.js';
 import { formatNameAddr } from '../sip/name-addr.js';
 import { applyCallerPreferences, featureParams } from './caller-preferences.js';
 import { DigestAuthenticator } from './digest-auth.js';
@@ -157,11 +158,11 @@ export class SipCore implements TransactionCore {
     if (res.status < 200 || res.status >= 300 || res.cseq().method !== 'INVITE') return;
     const top = res.vias()[0];
     if (!top || !this.o.local.isOurs(top.host, top.port)) return;
+    const next = res.vias()[1];
+    if (!next) return;
     const out = res.clone();
     out.removeFirstValue('Via');
-    const next = out.vias()[0];
-    if (!next) return;
-    const address = (next.params.get('received') ?? next.host).replace(/^\[|\]$/g, '');
+    const address = unbracket(next.params.get('received') ?? next.host);
     const rport = next.params.get('rport');
     const port = rport ? Number(rport) : next.port ?? 5060;
     void this.o.transport.send(out, { protocol: next.transport as TransportProtocol, address, port }).catch(() => undefined);

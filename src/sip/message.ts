@@ -192,9 +192,10 @@ abstract class SipMessageBase {
   /** Max-Forwards or undefined when absent (RFC 3261 §16.6 step 3 treats absent as 70). */
   maxForwards(): number | undefined {
     return this.typed('max-forwards', () => {
-      const v = this.get('max-forwards');
-      if (v === undefined) return undefined;
-      const n = parseUint32(this.single('max-forwards', 'Max-Forwards'));
+      const lines = this.getLines('max-forwards');
+      if (lines.length === 0) return undefined;
+      if (lines.length > 1) throw new SipParseError('more than one Max-Forwards header');
+      const n = parseUint32(lines[0]!);
       if (n === undefined || n > 255) throw new SipParseError('bad Max-Forwards');
       return n;
     });

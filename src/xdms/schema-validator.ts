@@ -33,8 +33,15 @@ let provider: XmlBufferInputProvider | null = null;
 const utf8 = new TextEncoder();
 const cache = new Map<string, SchemaValidator>();
 
+let schemaFiles: Record<string, Uint8Array> | null = null;
+
+/** The schema folder, read once per process. */
 function schemaBytes(): Record<string, Uint8Array> {
-  const enc = new TextEncoder();
+  return (schemaFiles ??= readSchemas());
+}
+
+function readSchemas(): Record<string, Uint8Array> {
+  const enc = utf8;
   const out: Record<string, Uint8Array> = {};
   for (const f of readdirSync(SCHEMA_DIR)) {
     if (!f.endsWith('.xsd')) continue;

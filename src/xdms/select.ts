@@ -1,4 +1,4 @@
-import type { XmlAttr, XmlDocumentTree, XmlElement } from '../formats/xml-tree.js';
+import { attrValue, type XmlAttr, type XmlDocumentTree, type XmlElement } from '../formats/xml-tree.js';
 import type { NameTest, QName, Step } from './node-selector.js';
 
 /**
@@ -68,11 +68,8 @@ export function applyStep(children: readonly (XmlElement | { readonly kind: stri
 }
 
 function hasAttrValue(el: XmlElement, local: string, ns: string | null, value: string): boolean {
-  for (const a of el.attrs) {
-    // RFC 4825 §6.3: "a namespace node is NOT an attribute."
-    if (!a.isNsDecl && a.local === local && a.ns === ns) return a.value === value;
-  }
-  return false;
+  // RFC 4825 §6.3: "a namespace node is NOT an attribute" (attrValue skips them).
+  return attrValue(el, local, ns) === value;
 }
 
 export interface PathResult {
@@ -82,10 +79,6 @@ export interface PathResult {
   readonly matched: number;
 }
 
-function attrOf(el: XmlElement, local: string, ns: string | null): string | undefined {
-  for (const a of el.attrs) if (!a.isNsDecl && a.local === local && a.ns === ns) return a.value;
-  return undefined;
-}
 
 /**
  * The child of `parent` named {ns}local whose attribute {atNs}atLocal is
@@ -100,7 +93,7 @@ export function lookupChild(parent: XmlElement, ns: string | null, local: string
     const byValue = new Map<string, XmlElement | null>();
     for (const node of parent.children) {
       if (node.kind !== 'element' || node.local !== local || node.ns !== ns) continue;
-      const v = attrOf(node, atLocal, atNs);
+      const v = attrValue(node, atLocal, atNs);
       if (v !== undefined) byValue.set(v, byValue.has(v) ? null : node);
     }
     lookup = { ns, local, atNs, atLocal, byValue };
@@ -120,7 +113,7 @@ export function updateChildLookups(parent: XmlElement, removed: XmlElement | nul
   if (parent.index === null) return;
   for (const [key, l] of parent.index) {
     if (removed !== null && removed.local === l.local && removed.ns === l.ns) {
-      const v = attrOf(removed, l.atLocal, l.atNs);
+      const v = attrValue(removed, l.atLocal, l.atNs);
       if (v !== undefined) {
         if (l.byValue.get(v) !== removed) {
           parent.index.delete(key);
@@ -130,7 +123,7 @@ export function updateChildLookups(parent: XmlElement, removed: XmlElement | nul
       }
     }
     if (added !== null && added.local === l.local && added.ns === l.ns) {
-      const v = attrOf(added, l.atLocal, l.atNs);
+      const v = attrValue(added, l.atLocal, l.atNs);
       if (v !== undefined) l.byValue.set(v, l.byValue.has(v) ? null : added);
     }
   }

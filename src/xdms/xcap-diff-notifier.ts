@@ -2,6 +2,8 @@ import type { Clock } from '../formats/clock.js';
 import { RESOURCE_LISTS_TYPE } from '../formats/resource-lists.js';
 import { XCAP_DIFF_TYPE, buildXcapDiff, type XcapDiffDocument } from '../formats/xcap-diff.js';
 import type { CoreHooks, LocalRequest } from '../core/sip-core.js';
+import { acceptsType } from '../core/subscription/event-header.js';
+import { essence } from '../formats/media-type.js';
 import { NotifierDialogs, type NotifierSubscription, type NotifyBody } from '../core/subscription/notifier-dialog.js';
 import type { RandomSource } from '../sip/ids.js';
 import type { SipRequest, SipResponse } from '../sip/message.js';
@@ -93,12 +95,11 @@ export class XcapDiffNotifier {
 
   /** 406 and 415 checks shared by new and refreshing SUBSCRIBEs; null when acceptable. */
   private check(req: SipRequest, toTag: string): SipResponse | null {
-    const accept = req.getAll('accept');
-    if (accept.length > 0 && !accept.some((a) => /^\s*(application\/xcap-diff\+xml|application\/\*|\*\/\*)\s*(;|$)/i.test(a))) {
+    if (!acceptsType(req, XCAP_DIFF_TYPE)) {
       return createResponse(req, 406, { toTag, headers: [['Accept', XCAP_DIFF_TYPE]] });
     }
     const ct = req.contentType();
-    if (req.body.length > 0 && (ct === undefined || `${ct.type}/${ct.subtype}`.toLowerCase() !== RESOURCE_LISTS_TYPE)) {
+    if (req.body.length > 0 && (ct === undefined || essence(ct) !== RESOURCE_LISTS_TYPE)) {
       return createResponse(req, 415, { toTag, headers: [['Accept', RESOURCE_LISTS_TYPE]] });
     }
     return null;

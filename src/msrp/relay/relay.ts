@@ -354,8 +354,9 @@ export class MsrpRelay implements MsrpTransportSink {
   #rewrite(out: MsrpConnection, req: MsrpRequest, toText: string, fromText: string): Array<{ request: MsrpRequest; range: string | undefined }> {
     const body = req.body;
     const max = this.#o.maxForwardChunk ?? 65536;
-    const range = body !== undefined ? safeRange(req) : undefined;
-    if (req.method !== 'SEND' || body === undefined || body.length <= max || !range) {
+    // Byte-Range is parsed only for a body that has to be split.
+    const range = req.method === 'SEND' && body !== undefined && body.length > max ? safeRange(req) : undefined;
+    if (body === undefined || !range) {
       const h = withPaths(req.headers, toText, fromText);
       return [{ request: { ...req, transactionId: out.newTransactionId(body), headers: h }, range: req.headers.get('Byte-Range') }];
     }
