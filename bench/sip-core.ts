@@ -13,6 +13,7 @@
 //
 //   node --import tsx bench/sip-core.ts
 //   node --import tsx bench/sip-core.ts --profile message|register|options [RATE]   (CPU profile of simpleim)
+//   node --import tsx bench/sip-core.ts --cpu message|register|options [RATE] [kamailio]   (server CPU µs per call)
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { formatSummary, summarizeProfile } from './support/cpuprofile-top.js';
 import { freePort, Procs, sleep } from './support/procs.js';
 import { findRate, type Found } from './support/rate-finder.js';
 import { rssKb } from './support/rss.js';
+import { cpuSeconds } from './support/cpu.js';
 import { holds, runLoad, type LoadResult } from './support/sipp-load.js';
 import { openSqlite } from '../src/store/sqlite/open.js';
 import { addUsers, startKamailio, startResponder, startSimpleim, type Running } from './support/servers.js';
@@ -196,6 +198,18 @@ async function bindingsMemory(procs: Procs, files: Files, registerRate: number):
   }
   await sleep(2000);
   const rss = rssKb(server.pids[0]!) / 1024;
+  const heap = heapFigures(await metrics());
+  // V8 gives heap pages back only after its memory reducer has run (a few
+  // collections once allocation has calmed down): the held figure is read
+  // again after a minute of quiet.
+  await sleep(60_000);
+  const settled = rssKb(server.pids[0]!) / 1024;
+  const settledHeap = heapFigures(await metrics());
+  if (process.env.BENCH_HEAP_SNAPSHOT) {
+    // Needs BENCH_NODE_FLAGS=--heapsnapshot-signal=SIGUSR2; the snapshot lands in the server's cwd.
+    process.kill(server.pids[0]!, 'SIGUSR2');
+    await sleep(Number(process.env.BENCH_HEAP_SNAPSHOT) * 1000);
+  }
   await procs.stop(server.child);
   // The same bindings in a fresh process (loaded from the store at start): what holding them costs,
   // without the heap the registration burst left behind.
@@ -209,8 +223,19 @@ async function bindingsMemory(procs: Procs, files: Files, registerRate: number):
     `  simpleim RSS ${rss.toFixed(0)} MB with them once the REGISTER transactions ended (${open === 0 ? 'after' : 'still open after'} ` +
       `${((performance.now() - t) / 1000).toFixed(0)} s; ${burstMb.toFixed(0)} MB 1 s after the last REGISTER; idle, no bindings: ${idleMb.toFixed(0)} MB)` +
       ` — goal < 200 MB: ${verdict(rss)}`,
+    `  (V8 heap then: ${heap})`,
+    `  simpleim RSS ${settled.toFixed(0)} MB a minute later, no traffic (V8 heap ${settledHeap}) — goal < 200 MB: ${verdict(settled)}`,
     `  simpleim RSS ${freshMb.toFixed(0)} MB restarted with the same bindings loaded from the store — goal < 200 MB: ${verdict(freshMb)}`,
   ];
+}
+
+/** Used and total V8 heap and external memory, from the process metrics of /metrics. */
+function heapFigures(text: string): string {
+  const mb = (name: string) => {
+    const m = new RegExp(`^simpleim_nodejs_${name} (\\S+)`, 'm').exec(text);
+    return m ? `${(Number(m[1]) / 1048576).toFixed(0)} MB` : '?';
+  };
+  return `used ${mb('heap_size_used_bytes')}, total ${mb('heap_size_total_bytes')}, external ${mb('external_memory_bytes')}`;
 }
 
 function clearBindings(dbPath: string): void {
@@ -264,16 +289,28 @@ export async function benchSipCore(): Promise<void> {
       clearBindings(join(f.data, 'simpleim.db'));
       return startSimpleim(procs, { data: f.data, domain: DOMAIN });
     };
-    rows.push(await measure(procs, f, 'stack responder', 'OPTIONS', 8000, () => startResponder(procs)));
-    rows.push(await measure(procs, f, 'Kamailio 5.6', 'OPTIONS', 8000, kamailio));
-    rows.push(await measure(procs, f, 'simpleim', 'OPTIONS', 2000, simpleim));
-    rows.push(await measure(procs, f, 'Kamailio 5.6', 'REGISTER+auth', 4000, kamailio));
-    rows.push(await measure(procs, f, 'simpleim', 'REGISTER+auth', 500, simpleim));
-    rows.push(await measure(procs, f, 'Kamailio 5.6', 'MESSAGE+auth', 2000, kamailio));
-    rows.push(await measure(procs, f, 'simpleim', 'MESSAGE+auth', 500, simpleim));
-    const reg = rows.find((r) => r.server === 'simpleim' && r.test === 'REGISTER+auth')?.found.held?.rate;
-    clearBindings(join(f.data, 'simpleim.db'));
-    notes.push(...(await bindingsMemory(procs, f, reg ?? 250)));
+    // BENCH_SIP_CORE=register,message,... runs only those parts (options, register, message, bindings; kamailio=0 skips it).
+    const only = (process.env.BENCH_SIP_CORE ?? '').toLowerCase().split(',').filter(Boolean);
+    const want = (part: string) => only.length === 0 || only.includes(part);
+    const withKamailio = process.env.BENCH_KAMAILIO !== '0';
+    if (want('options')) {
+      rows.push(await measure(procs, f, 'stack responder', 'OPTIONS', 8000, () => startResponder(procs)));
+      if (withKamailio) rows.push(await measure(procs, f, 'Kamailio 5.6', 'OPTIONS', 8000, kamailio));
+      rows.push(await measure(procs, f, 'simpleim', 'OPTIONS', 2000, simpleim));
+    }
+    if (want('register')) {
+      if (withKamailio) rows.push(await measure(procs, f, 'Kamailio 5.6', 'REGISTER+auth', 4000, kamailio));
+      rows.push(await measure(procs, f, 'simpleim', 'REGISTER+auth', 2000, simpleim));
+    }
+    if (want('message')) {
+      if (withKamailio) rows.push(await measure(procs, f, 'Kamailio 5.6', 'MESSAGE+auth', 2000, kamailio));
+      rows.push(await measure(procs, f, 'simpleim', 'MESSAGE+auth', 2000, simpleim));
+    }
+    if (want('bindings')) {
+      const reg = rows.find((r) => r.server === 'simpleim' && r.test === 'REGISTER+auth')?.found.held?.rate;
+      clearBindings(join(f.data, 'simpleim.db'));
+      notes.push(...(await bindingsMemory(procs, f, reg ?? 2000)));
+    }
   } finally {
     await procs.stopAll();
     if (files) rmSync(files.dir, { recursive: true, force: true });
@@ -321,6 +358,51 @@ function formatTable(rows: readonly Row[]): string {
   return out.join('\n');
 }
 
+/**
+ * Server CPU per call: simpleim (or, with `kamailio`, Kamailio's workers)
+ * under one load at a fixed rate for 10 s, CPU seconds read from /proc
+ * before and after. Repeatable where held rates are noisy, so it is the
+ * figure to compare before and after a change.
+ */
+export async function cpuPerCall(load: 'message' | 'register' | 'options', rate: number, which: 'simpleim' | 'kamailio'): Promise<void> {
+  const procs = new Procs();
+  let files: Files | undefined;
+  try {
+    files = prepare();
+    const kamDir = join(files.dir, 'kamailio');
+    mkdirSync(kamDir);
+    const server =
+      which === 'kamailio'
+        ? await startKamailio(procs, { dir: kamDir, domain: DOMAIN, password: PASSWORD })
+        : await startSimpleim(procs, { data: files.data, domain: DOMAIN });
+    const remote = `127.0.0.1:${server.port}`;
+    const cpu = () => server.pids.reduce((t, p) => t + cpuSeconds(p), 0);
+    const run = async (seconds: number) => {
+      if (load === 'message') return runLoad(procs, { scenario: MESSAGE_XML, remote, inf: files!.messageCsv, rate, seconds, pids: server.pids });
+      if (load === 'register') return runLoad(procs, { scenario: REGISTER_XML, remote, inf: files!.registerCsv, rate, seconds, pids: server.pids });
+      return runLoad(procs, { scenario: OPTIONS_XML, remote, rate, seconds, pids: server.pids });
+    };
+    let uas: { port: number; stop: () => Promise<void> } | undefined;
+    if (load === 'message') {
+      uas = await startUas(procs);
+      await registerRecipient(procs, files, server, uas.port);
+    }
+    await run(2); // warm-up: JIT, caches
+    await sleep(1000);
+    const before = cpu();
+    const r = await run(10);
+    const used = cpu() - before;
+    log(
+      `${which} ${load} at ${rate}/s: ${holds(r) ? 'holds' : 'FAILS'} ok ${r.ok}/${r.placed}, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms; ` +
+        `server CPU ${used.toFixed(2)} s = ${((used / Math.max(1, r.ok)) * 1e6).toFixed(1)} µs per call`,
+    );
+    await uas?.stop();
+  } finally {
+    await procs.stopAll();
+    if (files) rmSync(files.dir, { recursive: true, force: true });
+  }
+}
+
 /** CPU profile of simpleim under one load (MESSAGE relay, REGISTER or OPTIONS) at a fixed rate for 10 s; prints where the time goes. */
 export async function profileSipCore(load: 'message' | 'register' | 'options', rate: number): Promise<void> {
   const procs = new Procs();
@@ -355,9 +437,13 @@ export async function profileSipCore(load: 'message' | 'register' | 'options', r
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const i = process.argv.indexOf('--profile');
+  const c = process.argv.indexOf('--cpu');
   const load = process.argv[i + 1];
+  const cload = process.argv[c + 1];
   const run =
-    i < 0
+    c >= 0 && (cload === 'message' || cload === 'register' || cload === 'options')
+      ? cpuPerCall(cload, Number(process.argv[c + 2] ?? 2000) || 2000, process.argv[c + 3] === 'kamailio' ? 'kamailio' : 'simpleim')
+      : i < 0
       ? benchSipCore()
       : load === 'message' || load === 'register' || load === 'options'
         ? profileSipCore(load, Number(process.argv[i + 2] ?? 1000) || 1000)

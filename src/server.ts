@@ -11,6 +11,7 @@ import { SqliteUsers } from './store/sqlite/users.js';
 import { SqliteBindings } from './store/sqlite/bindings.js';
 import { lookup } from 'node:dns/promises';
 import { NonceIssuer } from './formats/digest-nonce.js';
+import { nodeDigestHash, nodeHmacSha256 } from './formats/node-digest-hash.js';
 import { systemClock } from './formats/clock.js';
 import { NodeSipTransport } from './sip/transport/node-transport.js';
 import { TransactionLayer } from './sip/transaction/transaction-layer.js';
@@ -70,8 +71,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     now,
     random: randomOctets,
     lifetimeMs: config.nonceLifetime * 1000,
+    mac: nodeHmacSha256,
   });
-  const auth = new DigestAuthenticator({ realm: config.domain, users, nonces, algorithms: config.digestAlgorithms });
+  const auth = new DigestAuthenticator({ realm: config.domain, users, nonces, algorithms: config.digestAlgorithms, hash: nodeDigestHash });
   const registrar = new Registrar({
     bindings,
     minExpires: config.minExpires,
@@ -113,7 +115,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   // ---- HTTP routes (each feature mounts its prefix) ------------------------------
   const routes: HttpRoute[] = [];
-  const httpAuth = new HttpDigestAuthenticator({ realm: config.domain, domain: config.domain, users, nonces, algorithms: config.digestAlgorithms });
+  const httpAuth = new HttpDigestAuthenticator({ realm: config.domain, domain: config.domain, users, nonces, algorithms: config.digestAlgorithms, hash: nodeDigestHash });
 
   // ---- XDMS (RFC 4825 XCAP with the OMA IM usages) ---------------------------------
   const xcapDocuments = new SqliteXcapDocuments(db);
@@ -192,6 +194,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     realm: config.domain,
     users: { lookupHa1: (name, realm, alg) => users.ha1(name, realm, alg) },
     nonces,
+    hash: nodeDigestHash,
     connector: new NodeTcpConnector(),
     algorithms: config.digestAlgorithms,
   });

@@ -47,8 +47,10 @@ export async function startSimpleim(procs: Procs, o: SimpleimOptions): Promise<R
   const port = await freePort();
   const httpPort = await freePort();
   const node = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const entry = process.env.BENCH_SIMPLEIM_ENTRY ?? join(ROOT, 'bin/simpleim.mjs');
   const child = procs.start(process.execPath, [
-    ...node, join(ROOT, 'bin/simpleim.mjs'), 'server', '--data', o.data, '--domain', o.domain,
+    ...node, ...extra, entry, 'server', '--data', o.data, '--domain', o.domain,
     '--sip', `127.0.0.1:${port}`, '--http', `127.0.0.1:${httpPort}`, '--msrp', `127.0.0.1:${await freePort()}`,
     '--log-level', 'warn',
   ], { cwd: ROOT });

@@ -5,10 +5,8 @@ import {
   type DigestAlgorithm,
   type DigestCredentials,
 } from '../formats/digest.js';
-import type { NonceIssuer } from '../formats/digest-nonce.js';
 import type { SipRequest } from '../sip/message.js';
-import type { Users } from '../store/users.js';
-import { checkDigest } from './digest-check.js';
+import { checkDigest, type DigestCheckOptions } from './digest-check.js';
 
 /** Who a request was proven to come from. */
 export interface AuthenticatedUser {
@@ -23,10 +21,7 @@ export type AuthOutcome =
   | { readonly kind: 'forbidden'; readonly reason: string }
   | { readonly kind: 'bad-request'; readonly reason: string };
 
-export interface DigestAuthOptions {
-  readonly realm: string;
-  readonly users: Users;
-  readonly nonces: NonceIssuer;
+export interface DigestAuthOptions extends DigestCheckOptions {
   /** Algorithms offered, one challenge each, in this order (RFC 8760 §2.4: most preferred first). */
   readonly algorithms: readonly DigestAlgorithm[];
 }

@@ -1,4 +1,4 @@
-import { verifyResponse, type DigestAlgorithm, type DigestCredentials } from '../formats/digest.js';
+import { verifyResponse, type DigestAlgorithm, type DigestCredentials, type DigestHash } from '../formats/digest.js';
 import type { NonceIssuer } from '../formats/digest-nonce.js';
 import type { Users } from '../store/users.js';
 
@@ -7,6 +7,8 @@ export interface DigestCheckOptions {
   readonly users: Users;
   readonly nonces: NonceIssuer;
   readonly algorithms: readonly DigestAlgorithm[];
+  /** H(); default the portable one (formats/digest.ts). */
+  readonly hash?: DigestHash;
 }
 
 export type DigestVerdict =
@@ -32,7 +34,7 @@ export async function checkDigest(creds: DigestCredentials, method: string, o: D
     return { kind: 'bad-request', reason: 'digest credentials without qop=auth' };
   }
   const ha1 = await o.users.ha1(creds.username, o.realm, algorithm);
-  if (ha1 === undefined || !verifyResponse(creds, ha1, method)) {
+  if (ha1 === undefined || !verifyResponse(creds, ha1, method, o.hash)) {
     const verdict = o.nonces.check(creds.nonce);
     if (verdict !== 'valid') return { kind: 'challenge', stale: verdict === 'stale' };
     return { kind: 'forbidden', reason: 'Wrong credentials' };

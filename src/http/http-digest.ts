@@ -8,16 +8,12 @@ import {
 import type { NonceIssuer } from '../formats/digest-nonce.js';
 import { computeHa1 } from '../formats/digest.js';
 import type { Users } from '../store/users.js';
-import { checkDigest } from '../core/digest-check.js';
+import { checkDigest, type DigestCheckOptions } from '../core/digest-check.js';
 
 export type HttpAuthResult = { user: string } | { challenge: { status: 401; headers: Record<string, string> } };
 
-export interface HttpDigestOptions {
-  readonly realm: string;
+export interface HttpDigestOptions extends DigestCheckOptions {
   readonly domain: string;
-  readonly users: Users;
-  readonly nonces: NonceIssuer;
-  readonly algorithms: readonly DigestAlgorithm[];
 }
 
 /**
@@ -38,7 +34,7 @@ export class HttpDigestAuthenticator {
     if (header && /^basic /i.test(header) && (req.socket as { encrypted?: boolean }).encrypted) {
       const [user, ...rest] = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8').split(':');
       const ha1 = await this.o.users.ha1(user ?? '', this.o.realm, 'MD5');
-      if (ha1 !== undefined && ha1 === computeHa1('MD5', user!, this.o.realm, rest.join(':'))) return { user: this.xui(user!) };
+      if (ha1 !== undefined && ha1 === computeHa1('MD5', user!, this.o.realm, rest.join(':'), this.o.hash)) return { user: this.xui(user!) };
       return this.challenge(false);
     }
     if (!header || !/^digest /i.test(header)) return this.challenge(false);

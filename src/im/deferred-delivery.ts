@@ -75,6 +75,8 @@ export class DeferredDelivery {
 
   /** Registrar onChange: schedules a push to each IM-capable device that (re-)registered. */
   onRegistered(aor: string, added: readonly Binding[]): void {
+    // Most registrations find an empty inbox: known from memory, no timer, no query.
+    if (!this.o.store.mayHold(aor)) return;
     const seen = new Set<string>();
     // Push goes to the devices live delivery would choose (imDevices), judged among the ones just added.
     const devices = new Set(imDevices(added));

@@ -35,6 +35,12 @@ export interface DeferredMessages {
    * 202 that follows never promises what a crash could lose.
    */
   store(msg: NewDeferredMessage, id: string, quota: number, now: number): Promise<DeferredStoreOutcome>;
+  /**
+   * Whether the owner may hold messages, answered from memory: false means
+   * pendingFor would find none. Asked on every registration, so a REGISTER
+   * of a user with an empty inbox costs no query.
+   */
+  mayHold(owner: string): boolean;
   /** The owner's live messages in the order they were stored. */
   list(owner: string, now: number): Promise<DeferredMessage[]>;
   get(owner: string, id: string, now: number): Promise<DeferredMessage | null>;

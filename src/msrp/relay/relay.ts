@@ -8,6 +8,7 @@ import {
   parseCredentials,
   serializeChallenge,
   verifyResponse,
+  type DigestHash,
   DigestParseError,
   type DigestAlgorithm,
 } from '../../formats/digest.js';
@@ -44,6 +45,8 @@ export interface MsrpRelayOptions {
   connector: MsrpConnector;
   /** Algorithms offered in 401 challenges, preferred first. Default SHA-256 then MD5. */
   algorithms?: readonly DigestAlgorithm[];
+  /** H() for checking responses; default the portable one. */
+  hash?: DigestHash;
   /** RFC 4976 §5.1 Expires bounds, seconds. Defaults 900 / 60 / 3600. */
   defaultExpires?: number;
   minExpires?: number;
@@ -223,7 +226,7 @@ export class MsrpRelay implements MsrpTransportSink {
     const ha1 = await this.#o.users.lookupHa1(creds.username, creds.realm, algorithm);
     // RFC 4976 §6.3: the digest-uri is the To-Path URI of the AUTH.
     const uriMatches = creds.uri === req.headers.get('To-Path')!.trim();
-    if (ha1 === undefined || !uriMatches || !verifyResponse(creds, ha1, 'AUTH')) {
+    if (ha1 === undefined || !uriMatches || !verifyResponse(creds, ha1, 'AUTH', this.#o.hash)) {
       this.#challenge(conn, req, false);
       return;
     }

@@ -28,6 +28,8 @@ interface Row {
 export class SqliteDeferredMessages implements DeferredMessages {
   private readonly s;
   private readonly storeTx;
+  /** Stored messages per owner (expired ones too, until purged): the answer to mayHold. */
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly db: SqliteDatabase) {
     db.exec(`CREATE TABLE IF NOT EXISTS deferred_messages (
@@ -70,7 +72,9 @@ export class SqliteDeferredMessages implements DeferredMessages {
         GROUP BY message_id HAVING count(*) = ?`),
       delete: db.prepare('DELETE FROM deferred_messages WHERE owner = ? AND id = ?'),
       purge: db.prepare('DELETE FROM deferred_messages WHERE expires_at <= ?'),
+      owners: db.prepare('SELECT owner, count(*) AS n FROM deferred_messages GROUP BY owner'),
     };
+    this.countOwners();
     // The quota check and the insert commit together, so two senders racing cannot both take the last slot.
     this.storeTx = db.transaction((msg: NewDeferredMessage, id: string, quota: number, now: number): DeferredStoreOutcome => {
       const { n } = this.s.count.get(msg.owner, now) as { n: number };
@@ -89,8 +93,19 @@ export class SqliteDeferredMessages implements DeferredMessages {
     });
   }
 
+  private countOwners(): void {
+    this.held.clear();
+    for (const r of this.s.owners.iterate() as IterableIterator<{ owner: string; n: number }>) this.held.set(r.owner, r.n);
+  }
+
+  mayHold(owner: string): boolean {
+    return this.held.has(owner);
+  }
+
   async store(msg: NewDeferredMessage, id: string, quota: number, now: number): Promise<DeferredStoreOutcome> {
-    return this.storeTx(msg, id, quota, now);
+    const outcome = this.storeTx(msg, id, quota, now);
+    if (outcome.stored) this.held.set(msg.owner, (this.held.get(msg.owner) ?? 0) + 1);
+    return outcome;
   }
 
   async list(owner: string, now: number): Promise<DeferredMessage[]> {
@@ -103,6 +118,7 @@ export class SqliteDeferredMessages implements DeferredMessages {
   }
 
   async pendingFor(owner: string, device: string, now: number, limit = -1, after = 0): Promise<DeferredMessage[]> {
+    if (!this.held.has(owner)) return [];
     return (this.s.pending.all(owner, after, now, device, limit) as Row[]).map(fromRow);
   }
 
@@ -118,11 +134,17 @@ export class SqliteDeferredMessages implements DeferredMessages {
   }
 
   async delete(owner: string, id: string): Promise<boolean> {
-    return this.s.delete.run(owner, id).changes > 0;
+    if (this.s.delete.run(owner, id).changes === 0) return false;
+    const n = (this.held.get(owner) ?? 1) - 1;
+    if (n > 0) this.held.set(owner, n);
+    else this.held.delete(owner);
+    return true;
   }
 
   async purgeExpired(now: number): Promise<number> {
-    return this.s.purge.run(now).changes;
+    const n = this.s.purge.run(now).changes;
+    if (n > 0) this.countOwners();
+    return n;
   }
 
   async count(now: number, owner?: string): Promise<number> {
