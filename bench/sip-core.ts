@@ -14,7 +14,7 @@
 //   node --import tsx bench/sip-core.ts
 //   node --import tsx bench/sip-core.ts --profile message|register|options [RATE]   (CPU profile of simpleim)
 //   node --import tsx bench/sip-core.ts --cpu message|register|options [RATE] [kamailio]   (server CPU µs per call)
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -376,6 +376,8 @@ export async function cpuPerCall(load: 'message' | 'register' | 'options', rate:
         ? await startKamailio(procs, { dir: kamDir, domain: DOMAIN, password: PASSWORD })
         : await startSimpleim(procs, { data: files.data, domain: DOMAIN });
     const remote = `127.0.0.1:${server.port}`;
+    // BENCH_SERVER_STDOUT=FILE keeps what the server prints (e.g. with BENCH_NODE_FLAGS=--trace-gc).
+    if (process.env.BENCH_SERVER_STDOUT) server.child.stdout?.pipe(createWriteStream(process.env.BENCH_SERVER_STDOUT));
     const cpu = () => server.pids.reduce((t, p) => t + cpuSeconds(p), 0);
     const run = async (seconds: number) => {
       if (load === 'message') return runLoad(procs, { scenario: MESSAGE_XML, remote, inf: files!.messageCsv, rate, seconds, pids: server.pids });

@@ -7,6 +7,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { Metrics } from './http/metrics.js';
 import { openSqlite, type SqliteDatabase } from './store/sqlite/open.js';
+import { WalCheckpointer } from './store/sqlite/wal-checkpointer.js';
 import { SqliteUsers } from './store/sqlite/users.js';
 import { SqliteBindings } from './store/sqlite/bindings.js';
 import { lookup } from 'node:dns/promises';
@@ -55,8 +56,11 @@ type HttpRoute = { readonly prefix: string; readonly handle: (req: IncomingMessa
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = pino({ level: config.logLevel, base: { svc: 'simpleim' } }, pino.destination(2));
   mkdirSync(config.data, { recursive: true });
-  const db: SqliteDatabase = openSqlite(join(config.data, 'simpleim.db'));
+  const dbPath = join(config.data, 'simpleim.db');
+  const db: SqliteDatabase = openSqlite(dbPath);
+  const checkpointer = new WalCheckpointer(db, dbPath);
   const users = new SqliteUsers(db, config.domain);
+  users.preload();
   const bindings = new SqliteBindings(db);
   const metrics = new Metrics();
   const secret = loadSecret(config.data);
@@ -127,7 +131,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     trustedUsers: [`sip:im-server@${config.domain}`],
     userExists: async (xui) => {
       const m = /^sips?:([^@]+)@(.+)$/.exec(xui);
-      return !!m && m[2]!.toLowerCase() === config.domain.toLowerCase() && (await users.get(m[1]!)) !== undefined;
+      return !!m && m[2]!.toLowerCase() === config.domain.toLowerCase() && (await users.exists(m[1]!));
     },
   });
   routes.push({ prefix: '/xcap/', handle: xcap });
@@ -301,6 +305,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         http.close(() => resolve());
         http.closeAllConnections?.();
       });
+      await im.stop();
+      await checkpointer.close();
       db.close();
       log.flush?.();
     },

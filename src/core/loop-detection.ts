@@ -1,8 +1,6 @@
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import type { SipRequest } from '../sip/message.js';
 import { MAGIC_COOKIE } from '../sip/via.js';
-import { utf8Encode } from '../formats/bytes.js';
+import { fnv1a64Hex } from '../formats/fnv.js';
 
 /**
  * Loop detection, RFC 3261 §16.3 step 4 and §16.6 step 8: the branch a
@@ -23,7 +21,8 @@ export function loopHash(req: SipRequest): string {
     req.getLines('proxy-authorization').join(','),
     req.getLines('route').join(','),
   ];
-  return bytesToHex(sha256(utf8Encode(parts.join('\n')))).slice(0, 16);
+  // Only our own Vias are compared with it, so it needs to be stable and well spread, not secret.
+  return fnv1a64Hex(parts.join('\n'));
 }
 
 /** A branch carrying the loop hash: "z9hG4bK" "L" hash "." random. */

@@ -364,8 +364,7 @@ export class SipCore implements TransactionCore {
     // Users of ours are known by sip:name@domain, whatever host the URI used to reach us.
     const aor = `sip:${name}@${o.local.domain}`;
     const local: LocalRequest = { request: req, tx, incoming, originator, target: aor };
-    const user = name ? await o.users.get(name) : undefined;
-    if (!user) {
+    if (!name || !(await o.users.exists(name))) {
       if (this.hooks.serviceRequest && (await this.hooks.serviceRequest(local))) return;
       return this.reply(tx, 404, { reason: 'User not found' });
     }

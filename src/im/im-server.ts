@@ -178,11 +178,12 @@ export class ImServer {
     }
   }
 
-  stop(): void {
+  /** Stops timers and writes what the deferred-list mirror still holds; the store must stay open until it resolves. */
+  async stop(): Promise<void> {
     if (this.purgeTimer !== null) this.o.clock.clearTimeout(this.purgeTimer);
     this.purgeTimer = null;
     this.policies.close();
-    void this.mirror.flush();
+    await this.mirror.flush();
   }
 }
 

@@ -35,6 +35,8 @@ export interface Users {
   /** Removes a user; false when there was none. */
   remove(name: string): Promise<boolean>;
   get(name: string): Promise<UserRecord | undefined>;
+  /** Whether the user exists: asked for every request to a local AoR, so answered from memory where possible. */
+  exists(name: string): Promise<boolean>;
   list(): Promise<UserRecord[]>;
   /** HA1 for digest verification; the -sess variants use the base algorithm's HA1. */
   ha1(name: string, realm: string, algorithm: DigestAlgorithm): Promise<string | undefined>;

@@ -1,4 +1,5 @@
 import { XCAP_ERROR_TYPE, serializeXcapError, type XcapErrorCondition } from '../formats/xcap-error.js';
+import { fnv1a32 } from '../formats/fnv.js';
 import { XmlSyntaxError, parseXmlDocument, parseXmlElementFragment } from '../formats/xml-parse.js';
 import {
   decodeText,
@@ -657,10 +658,5 @@ function rebuildOpenTag(el: XmlElement): void {
 
 /** FNV-1a over the text; strong ETags for generated documents change exactly when their text does. */
 function simpleHash(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(36);
+  return fnv1a32(s).toString(36);
 }

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../../formats/clock.js';
+import { fnv1a32 } from '../../formats/fnv.js';
 import { REGINFO_TYPE, buildReginfo } from '../../formats/reginfo.js';
 import type { RandomSource } from '../../sip/ids.js';
 import type { SipRequest, SipResponse } from '../../sip/message.js';
@@ -145,11 +146,5 @@ function check(req: SipRequest, toTag: string): SipResponse | null {
  * across subscriptions (RFC 3680 §5.1 asks only within one).
  */
 function registrationId(aor: string): string {
-  // FNV-1a, 32 bits.
-  let h = 0x811c9dc5;
-  for (let i = 0; i < aor.length; i++) {
-    h ^= aor.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return `a${h.toString(16).padStart(8, '0')}`;
+  return `a${fnv1a32(aor).toString(16).padStart(8, '0')}`;
 }
