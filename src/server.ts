@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { Metrics } from './http/metrics.js';
 import { openSqlite, type SqliteDatabase } from './store/sqlite/open.js';
 import { WalCheckpointer } from './store/sqlite/wal-checkpointer.js';
+import { IdleCollection } from './idle-collection.js';
 import { SqliteUsers } from './store/sqlite/users.js';
 import { SqliteBindings } from './store/sqlite/bindings.js';
 import { lookup } from 'node:dns/promises';
@@ -59,6 +60,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const dbPath = join(config.data, 'simpleim.db');
   const db: SqliteDatabase = openSqlite(dbPath);
   const checkpointer = new WalCheckpointer(db, dbPath);
+  const idle = new IdleCollection();
   const users = new SqliteUsers(db, config.domain);
   users.preload();
   const bindings = new SqliteBindings(db);
@@ -110,9 +112,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log,
     now,
     observer: {
-      request: (method) => metrics.sipRequests.inc({ method }),
-      response: (method, status) => metrics.sipResponses.inc({ method, class: `${Math.floor(status / 100)}xx` }),
-      register: (outcome) => metrics.registerRequests.inc({ outcome }),
+      request: (method) => {
+        metrics.countRequest(method);
+        idle.activity();
+      },
+      response: (method, status) => metrics.countResponse(method, status),
+      register: (outcome) => metrics.countRegister(outcome),
     },
   });
   transport.onFlowClosed = (flow) => core.flowClosed(flow);
@@ -305,6 +310,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         http.close(() => resolve());
         http.closeAllConnections?.();
       });
+      idle.close();
       await im.stop();
       await checkpointer.close();
       db.close();

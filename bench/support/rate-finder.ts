@@ -29,7 +29,8 @@ export interface Found {
 /**
  * Highest rate that holds (< 0.1 % failed calls): double from `start` until a
  * rate fails, bisect between, then run the best rate again for longer; if the
- * second run fails too, step down to the next rate that held (or half).
+ * second run fails too, step down by a quarter (or to a lower rate that held,
+ * whichever is higher) and confirm again.
  */
 export async function findRate(o: FindOptions): Promise<Found> {
   const runs: LoadResult[] = [];
@@ -72,9 +73,13 @@ export async function findRate(o: FindOptions): Promise<Found> {
     const c = await attempt(good, o.confirmSeconds);
     if (holds(c)) return { held: c, failedAt: bad, runs };
     bad = good;
+    // Step down by a quarter, not to the next rate that held in the search
+    // (often half): the confirming run is longer, so a rate just under the
+    // one that held for 3 s usually holds for 5.
     const lower = runs.filter((r) => holds(r) && r.rate < good!).map((r) => r.rate);
-    const half = Math.round(good / 2 / 50) * 50;
-    good = lower.length > 0 ? Math.max(...lower) : half >= min ? half : undefined;
+    const step = Math.round((good * 0.75) / 250) * 250;
+    const next = Math.max(step, ...lower);
+    good = next >= min && next < good ? next : undefined;
   }
   return { held: undefined, failedAt: bad, runs };
 }

@@ -44,7 +44,40 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Per-label children, made once: prom-client hashes a labels object on every inc() otherwise. */
+  private readonly children = new Map<string, { inc(): void }>();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'simpleim_' });
   }
+
+  /** Counts a received request; methods outside RFC 3261 and its extensions count as "other" (bounded label values). */
+  countRequest(method: string): void {
+    this.child(`q${method}`, () => this.sipRequests.labels(methodLabel(method)));
+  }
+
+  countResponse(method: string, status: number): void {
+    this.child(`s${method} ${status}`, () => this.sipResponses.labels(methodLabel(method), `${Math.floor(status / 100)}xx`));
+  }
+
+  countRegister(outcome: string): void {
+    this.child(`r${outcome}`, () => this.registerRequests.labels(outcome));
+  }
+
+  private child(key: string, make: () => { inc(): void }): void {
+    let c = this.children.get(key);
+    if (c === undefined) {
+      // Bounded: keys come from the label values below (at most a few hundred).
+      if (this.children.size >= 4096) this.children.clear();
+      this.children.set(key, (c = make()));
+    }
+    c.inc();
+  }
+}
+
+const METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'INFO', 'UPDATE', 'PRACK', 'PUBLISH']);
+
+/** A method name as a label value: any token is a valid method, so unknown ones share one series. */
+function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : 'other';
 }

@@ -68,6 +68,18 @@ describe('operations: /metrics and /healthz after SIP traffic', { timeout: 60_00
     assert.equal(m.get('simpleim_connections{protocol="WS"}'), 0);
     assert.equal(m.get('simpleim_connections{protocol="TLS"}'), 0);
   });
+
+  test('requests with methods no RFC defines share one "other" series, so a peer cannot grow /metrics without bound', async () => {
+    const ua = await TestUa.create({ user: 'alice', password: 'alice-pw', serverPort: server.sipPort, protocol: 'UDP' });
+    uas.push(ua);
+    for (const method of ['FROBNICATE', 'XYZZY', 'PLUGH']) {
+      const res = await ua.request(method, 'sip:example.com');
+      assert.ok(res.status >= 400, `${method} answered ${res.status}`);
+    }
+    const m = parseMetrics((await get(server.httpPort, '/metrics')).body);
+    assert.ok((m.get('simpleim_sip_requests_total{method="other"}') ?? 0) >= 3);
+    assert.deepEqual([...m.keys()].filter((k) => /FROBNICATE|XYZZY|PLUGH/.test(k)), []);
+  });
 });
 
 describe('operations: SIGTERM and restart on the same --data', { timeout: 90_000 }, () => {

@@ -79,15 +79,15 @@ export class SqliteUsers implements Users {
   private forget(): void {
     this.cache.md5.clear();
     this.cache.sha256.clear();
-    this.loaded = false;
   }
 
   /**
    * Fills the MD5 cache with every user of the realm (about 1 µs a row), so
    * that a registration storm after a restart, each user authenticating
-   * once, finds every HA1 in memory. Done again after another process
-   * changed the users. SHA-256 values (not offered by default) are read on
-   * demand. The server calls it at start (reading 100,000 rows takes a few
+   * once, finds every HA1 in memory. Done once: after another process
+   * changed the users, values are read again one by one as they are asked
+   * for (reading them all would stall the event loop for each `simpleim
+   * user add`). SHA-256 values (not offered by default) are read on demand. The server calls it at start (reading 100,000 rows takes a few
    * hundred ms, better spent before the ready line than on the first
    * REGISTER); otherwise the first lookup does.
    */
