@@ -184,7 +184,21 @@ export function formatNonceCount(n: number): string {
 
 // ---------------------------------------------------------------- wire syntax
 
-/** Parses `Digest a=b, c="d"` (RFC 7235 §2.1 auth-param list) into lower-cased names. */
+/** RFC 7230 §3.2.6 tchar, by character code. */
+const TCHAR = (() => {
+  const t = new Uint8Array(128);
+  for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") t[c.charCodeAt(0)] = 1;
+  return t;
+})();
+
+const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+
+/**
+ * Parses `Digest a=b, c="d"` (RFC 7235 §2.1 auth-param list) into
+ * lower-cased names. Every authenticated request runs it, so it scans
+ * character codes and slices, and builds a quoted value character by
+ * character only when it holds a quoted-pair.
+ */
 function parseParams(value: string): Map<string, string> {
   const v = value.trim();
   if (!/^digest(\s|$)/i.test(v)) throw new DigestParseError('scheme is not Digest');
@@ -192,53 +206,60 @@ function parseParams(value: string): Map<string, string> {
   let i = 6;
   const n = v.length;
   const skipWs = () => {
-    while (i < n && (v[i] === ' ' || v[i] === '\t' || v[i] === '\r' || v[i] === '\n')) i++;
+    while (i < n && isSpace(v.charCodeAt(i))) i++;
   };
   while (true) {
     skipWs();
-    while (i < n && v[i] === ',') {
+    while (i < n && v.charCodeAt(i) === 0x2c) {
       i++;
       skipWs();
     }
     if (i >= n) break;
     const nameStart = i;
-    while (i < n && /[!#$%&'*+.^_`|~0-9A-Za-z-]/.test(v[i]!)) i++;
+    for (let c = v.charCodeAt(i); i < n && c < 128 && TCHAR[c] === 1; c = v.charCodeAt(++i));
     const name = v.slice(nameStart, i).toLowerCase();
     if (name === '') throw new DigestParseError(`bad auth-param at offset ${nameStart}`);
     skipWs();
-    if (v[i] !== '=') throw new DigestParseError(`auth-param ${name} has no value`);
+    if (v.charCodeAt(i) !== 0x3d) throw new DigestParseError(`auth-param ${name} has no value`);
     i++;
     skipWs();
     let val: string;
-    if (v[i] === '"') {
-      i++;
-      val = '';
-      while (true) {
-        if (i >= n) throw new DigestParseError(`unterminated quoted-string in ${name}`);
-        const c = v[i]!;
-        if (c === '"') {
-          i++;
-          break;
-        }
+    if (v.charCodeAt(i) === 0x22) {
+      const close = v.indexOf('"', i + 1);
+      const escape = v.indexOf('\\', i + 1);
+      if (close !== -1 && (escape === -1 || escape > close)) {
+        val = v.slice(i + 1, close);
+        i = close + 1;
+      } else {
         // RFC 7230 §3.2.6: quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
-        if (c === '\\' && i + 1 < n) {
-          val += v[i + 1];
-          i += 2;
-          continue;
-        }
-        val += c;
         i++;
+        val = '';
+        while (true) {
+          if (i >= n) throw new DigestParseError(`unterminated quoted-string in ${name}`);
+          const c = v.charCodeAt(i);
+          if (c === 0x22) {
+            i++;
+            break;
+          }
+          if (c === 0x5c && i + 1 < n) {
+            val += v[i + 1];
+            i += 2;
+            continue;
+          }
+          val += v[i];
+          i++;
+        }
       }
     } else {
       const s = i;
-      while (i < n && v[i] !== ',' && v[i] !== ' ' && v[i] !== '\t') i++;
+      for (let c = v.charCodeAt(i); i < n && c !== 0x2c && c !== 0x20 && c !== 0x09; c = v.charCodeAt(++i));
       val = v.slice(s, i);
       if (val === '') throw new DigestParseError(`auth-param ${name} has an empty value`);
     }
     if (params.has(name)) throw new DigestParseError(`duplicate auth-param ${name}`);
     params.set(name, val);
     skipWs();
-    if (i < n && v[i] !== ',') throw new DigestParseError(`expected "," after ${name}`);
+    if (i < n && v.charCodeAt(i) !== 0x2c) throw new DigestParseError(`expected "," after ${name}`);
   }
   return params;
 }
