@@ -16,6 +16,8 @@ export interface FindOptions {
   /** Called before each confirming run (e.g. to restart the server so its peak RSS is that rate's alone). */
   readonly beforeConfirm?: (rate: number) => Promise<void>;
   readonly log: (line: string) => void;
+  /** When a run counts as holding; default `holds` (< 0.1 % failed calls). */
+  readonly criterion?: { readonly name: string; readonly ok: (r: LoadResult) => boolean };
 }
 
 export interface Found {
@@ -34,11 +36,12 @@ export interface Found {
  */
 export async function findRate(o: FindOptions): Promise<Found> {
   const runs: LoadResult[] = [];
+  const ok = o.criterion?.ok ?? holds;
   const attempt = async (rate: number, seconds: number): Promise<LoadResult> => {
     const r = await o.run(rate, seconds);
     runs.push(r);
     o.log(
-      `  ${o.label} ${String(rate).padStart(6)}/s ${seconds}s: ${holds(r) ? 'holds' : 'FAILS'}  ok ${r.ok}/${r.placed}` +
+      `  ${o.label}${o.criterion ? ` [${o.criterion.name}]` : ''} ${String(rate).padStart(6)}/s ${seconds}s: ${ok(r) ? 'holds' : 'FAILS'}  ok ${r.ok}/${r.placed}` +
         ` (${r.failedPct.toFixed(2)}% failed) ${Math.round(r.cps)} calls/s p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms` +
         `${r.rcvbufErrors ? ` rcvbuf-errors ${r.rcvbufErrors}` : ''}`,
     );
@@ -51,8 +54,7 @@ export async function findRate(o: FindOptions): Promise<Found> {
   let bad: number | undefined;
   let rate = o.start;
   while (rate <= o.max && rate >= min) {
-    const ok = holds(await attempt(rate, o.searchSeconds));
-    if (ok) {
+    if (ok(await attempt(rate, o.searchSeconds))) {
       good = rate;
       if (bad !== undefined) break;
       rate *= 2;
@@ -65,18 +67,18 @@ export async function findRate(o: FindOptions): Promise<Found> {
   for (let i = 0; i < (o.bisections ?? 2) && good !== undefined && bad !== undefined; i++) {
     const mid = Math.round((good + bad) / 2 / 250) * 250;
     if (mid <= good || mid >= bad) break;
-    if (holds(await attempt(mid, o.searchSeconds))) good = mid;
+    if (ok(await attempt(mid, o.searchSeconds))) good = mid;
     else bad = mid;
   }
   while (good !== undefined) {
     await o.beforeConfirm?.(good);
     const c = await attempt(good, o.confirmSeconds);
-    if (holds(c)) return { held: c, failedAt: bad, runs };
+    if (ok(c)) return { held: c, failedAt: bad, runs };
     bad = good;
     // Step down by a quarter, not to the next rate that held in the search
     // (often half): the confirming run is longer, so a rate just under the
     // one that held for 3 s usually holds for 5.
-    const lower = runs.filter((r) => holds(r) && r.rate < good!).map((r) => r.rate);
+    const lower = runs.filter((r) => ok(r) && r.rate < good!).map((r) => r.rate);
     const step = Math.round((good * 0.75) / 250) * 250;
     const next = Math.max(step, ...lower);
     good = next >= min && next < good ? next : undefined;
