@@ -146,9 +146,13 @@ async function measure(
   try {
     await up();
     const found = await findRate({ label: `${name} ${test}`, start, ...SEARCH, run: load, beforeConfirm, log });
-    // A fresh server for the latency search too: the failed runs above leave queues behind.
+    // A fresh server for the latency search too (the failed runs above leave
+    // queues behind), warmed up first: simpleim's first seconds run code V8
+    // has not compiled yet, and a cold first run would end the search low.
     await down();
     await up();
+    await load(Math.min(1000, start), 3, []);
+    await sleep(1000);
     const fast = await findRate({
       label: `${name} ${test}`,
       start: Math.min(1000, start),
