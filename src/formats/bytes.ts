@@ -42,6 +42,14 @@ export function latin1Decode(b: Uint8Array, start = 0, end = b.length): string {
   return s;
 }
 
+/** The inverse of latin1Decode: one byte per UTF-16 unit (each below 256). */
+export function latin1Encode(s: string): Uint8Array {
+  if (NodeBuffer) return NodeBuffer.from(s, 'latin1');
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
 export function utf8Encode(s: string): Uint8Array {
   return NodeBuffer ? NodeBuffer.from(s, 'utf8') : encoder.encode(s);
 }

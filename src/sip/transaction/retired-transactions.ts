@@ -1,3 +1,4 @@
+import { latin1Decode, latin1Encode } from '../../formats/bytes.js';
 import type { Clock, TimerHandle } from '../../formats/clock.js';
 import type { Flow } from '../transport/types.js';
 
@@ -30,11 +31,13 @@ export interface RetiredEntry<T extends Retirable> {
   readonly tx: T | undefined;
   /**
    * Server side: the final response as sent, resent on every request
-   * retransmission: `length` octets at `at` in `chunk` (see OctetChunks).
+   * retransmission, one character per octet. A string, not bytes: strings
+   * live in V8's heap, which compacts and gives pages back after a burst;
+   * 32 s worth of small buffers (or of large shared ones) sat in the C
+   * allocator's arenas, which kept their memory after they were freed (a
+   * registration storm of 100,000 left 76 MB there).
    */
-  readonly chunk: Uint8Array | undefined;
-  readonly at: number;
-  readonly length: number;
+  readonly octets: string | undefined;
   /** Where the response went: the flow the transport reported for its first send. */
   flow: Flow | undefined;
   /** The layer's merged-request index entry (RFC 3261 §8.2.2.2), dropped with the entry. */
@@ -54,7 +57,6 @@ export class RetiredTransactions<T extends Retirable> {
   private readonly queues = new Map<number, { items: Array<RetiredEntry<T> | undefined>; head: number }>();
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
-  private readonly octets = new OctetChunks();
 
   constructor(
     private readonly clock: Clock,
@@ -76,14 +78,11 @@ export class RetiredTransactions<T extends Retirable> {
   }
 
   add(tx: T, ms: number, keep: boolean, bytes?: Uint8Array, flow?: Flow, mergeKey?: string): RetiredEntry<T> {
-    const stored = bytes === undefined ? undefined : this.octets.store(bytes);
     const entry: RetiredEntry<T> = {
       key: tx.key,
       expiresAt: this.clock.now() + ms,
       tx: keep ? tx : undefined,
-      chunk: stored?.chunk,
-      at: stored?.at ?? 0,
-      length: bytes?.length ?? 0,
+      octets: bytes === undefined ? undefined : latin1Decode(bytes),
       flow,
       mergeKey,
       ended: false,
@@ -157,7 +156,7 @@ export class RetiredTransactions<T extends Retirable> {
 
   /** The final response of a retired server entry, to send again (undefined for a client entry). */
   static bytes(entry: RetiredEntry<Retirable>): Uint8Array | undefined {
-    return entry.chunk?.subarray(entry.at, entry.at + entry.length);
+    return entry.octets === undefined ? undefined : latin1Encode(entry.octets);
   }
 
   private end(e: RetiredEntry<T>): void {
@@ -165,38 +164,5 @@ export class RetiredTransactions<T extends Retirable> {
     e.ended = true;
     RetiredTransactions.live(e)?.terminate();
     this.expired(e);
-  }
-}
-
-const CHUNK_SIZE = 256 * 1024;
-
-/**
- * Where retired responses keep their octets: appended to large buffers
- * outside the JavaScript heap, never overwritten (a resend may still be in
- * the socket's queue). Responses retired together expire together (Timer J
- * is one duration), so a chunk is dropped, and its memory returned, soon
- * after the last response in it expires: nothing of it waits in the
- * collector's old generation, as 32 s worth of strings or small buffers would.
- */
-class OctetChunks {
-  private current = new Uint8Array(CHUNK_SIZE);
-  private used = 0;
-
-  store(bytes: Uint8Array): { chunk: Uint8Array; at: number } {
-    const n = bytes.length;
-    if (n > CHUNK_SIZE / 8) {
-      // A large response gets a copy of its own (not a view into a buffer shared with others).
-      const own = new Uint8Array(n);
-      own.set(bytes);
-      return { chunk: own, at: 0 };
-    }
-    if (this.used + n > CHUNK_SIZE) {
-      this.current = new Uint8Array(CHUNK_SIZE);
-      this.used = 0;
-    }
-    const at = this.used;
-    this.current.set(bytes, at);
-    this.used += n;
-    return { chunk: this.current, at };
   }
 }
