@@ -42,8 +42,22 @@ export interface SimpleimOptions {
   readonly cpuProfDir?: string;
 }
 
-/** `simpleim server` as operators run it (warn-level logs), on free loopback ports. */
+/**
+ * `simpleim server` as operators run it (warn-level logs), on free loopback
+ * ports. A port found free can be taken by another process (a sipp run's
+ * ephemeral port) before the server binds it: then it starts again on others.
+ */
 export async function startSimpleim(procs: Procs, o: SimpleimOptions): Promise<Running> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSimpleimOnce(procs, o);
+    } catch (e) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String(e))) throw e;
+    }
+  }
+}
+
+async function startSimpleimOnce(procs: Procs, o: SimpleimOptions): Promise<Running> {
   const port = await freePort();
   const httpPort = await freePort();
   const node = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
