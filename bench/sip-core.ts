@@ -160,7 +160,13 @@ async function measure(
       max: found.held?.rate ?? SEARCH.max,
       criterion: FAST,
       run: load,
-      beforeConfirm,
+      // The confirming run starts a fresh server: warm it for longer, as before the search.
+      beforeConfirm: async (rate) => {
+        await down();
+        await up();
+        await load(Math.max(50, Math.round(rate / 2)), 3, []);
+        await sleep(1000);
+      },
       log,
     });
     return { test, server: name, found, fast };
