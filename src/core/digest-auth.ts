@@ -1,12 +1,11 @@
 import {
   DigestParseError,
   parseCredentials,
-  serializeChallenge,
   type DigestAlgorithm,
   type DigestCredentials,
 } from '../formats/digest.js';
 import type { SipRequest } from '../sip/message.js';
-import { checkDigest, type DigestCheckOptions } from './digest-check.js';
+import { challengeValue, checkDigest, type DigestCheckOptions } from './digest-check.js';
 
 /** Who a request was proven to come from. */
 export interface AuthenticatedUser {
@@ -48,15 +47,7 @@ export class DigestAuthenticator {
   }
 
   challenges(stale = false): string[] {
-    return this.opts.algorithms.map((algorithm) =>
-      serializeChallenge({
-        realm: this.opts.realm,
-        nonce: this.opts.nonces.issue(),
-        qop: ['auth'],
-        algorithm,
-        ...(stale ? { stale: true } : {}),
-      }),
-    );
+    return this.opts.algorithms.map((algorithm) => challengeValue(this.opts, algorithm, stale));
   }
 
   async authenticate(req: SipRequest): Promise<AuthOutcome> {

@@ -1,4 +1,4 @@
-import { verifyResponse, type DigestAlgorithm, type DigestCredentials, type DigestHash } from '../formats/digest.js';
+import { serializeChallenge, verifyResponse, type DigestAlgorithm, type DigestCredentials, type DigestHash } from '../formats/digest.js';
 import type { NonceIssuer } from '../formats/digest-nonce.js';
 import type { Users } from '../store/users.js';
 
@@ -42,4 +42,13 @@ export async function checkDigest(creds: DigestCredentials, method: string, o: D
   const verdict = o.nonces.check(creds.nonce, creds.nc);
   if (verdict !== 'valid') return { kind: 'challenge', stale: verdict === 'stale' };
   return { kind: 'authenticated', user: creds.username };
+}
+
+/**
+ * One challenge of our realm for `algorithm` with a fresh nonce and
+ * qop=auth, the same for SIP (401/407, RFC 3261 §22.4) and HTTP (401,
+ * RFC 7616 §3.3); `stale` when only the nonce was too old.
+ */
+export function challengeValue(o: Pick<DigestCheckOptions, 'realm' | 'nonces'>, algorithm: DigestAlgorithm, stale: boolean): string {
+  return serializeChallenge({ realm: o.realm, nonce: o.nonces.issue(), qop: ['auth'], algorithm, ...(stale ? { stale: true } : {}) });
 }

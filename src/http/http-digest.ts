@@ -1,14 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import {
-  DigestParseError,
-  parseCredentials,
-  serializeChallenge,
-  type DigestAlgorithm,
-} from '../formats/digest.js';
-import type { NonceIssuer } from '../formats/digest-nonce.js';
-import { computeHa1 } from '../formats/digest.js';
-import type { Users } from '../store/users.js';
-import { checkDigest, type DigestCheckOptions } from '../core/digest-check.js';
+import { computeHa1, DigestParseError, parseCredentials } from '../formats/digest.js';
+import { challengeValue, checkDigest, type DigestCheckOptions } from '../core/digest-check.js';
 
 export type HttpAuthResult = { user: string } | { challenge: { status: 401; headers: Record<string, string> } };
 
@@ -58,13 +50,7 @@ export class HttpDigestAuthenticator {
   private challenge(stale: boolean): HttpAuthResult {
     // Node folds repeated headers of one name; one challenge per algorithm would need
     // raw headers, so offer the first (most interoperable) algorithm.
-    const value = serializeChallenge({
-      realm: this.o.realm,
-      nonce: this.o.nonces.issue(),
-      qop: ['auth'],
-      algorithm: this.o.algorithms[0]!,
-      ...(stale ? { stale: true } : {}),
-    });
+    const value = challengeValue(this.o, this.o.algorithms[0]!, stale);
     return { challenge: { status: 401, headers: { 'WWW-Authenticate': value } } };
   }
 }
