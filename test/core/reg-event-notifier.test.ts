@@ -4,16 +4,13 @@ import { ManualClock } from '../../src/formats/clock.js';
 import { parseReginfo, type Reginfo, type ReginfoContact } from '../../src/formats/reginfo.js';
 import { RegEventNotifier } from '../../src/core/reg-event/reg-event-notifier.js';
 import { Registrar } from '../../src/core/registrar.js';
-import type { LocalRequest } from '../../src/core/sip-core.js';
-import { SipRequest, type SipResponse } from '../../src/sip/message.js';
-import { createResponse } from '../../src/sip/response.js';
-import { newCallId, newTag } from '../../src/sip/ids.js';
-import { TransactionLayer } from '../../src/sip/transaction/transaction-layer.js';
-import type { Incoming } from '../../src/sip/transport/types.js';
+import type { SipRequest } from '../../src/sip/message.js';
+import { newTag } from '../../src/sip/ids.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
 import { SqliteBindings } from '../../src/store/sqlite/bindings.js';
 import { LoopNetwork } from '../support/loop-transport.js';
 import { register } from '../support/sip-text.js';
+import { subscriptionHarness } from '../support/subscription-harness.js';
 
 const ALICE = 'sip:alice@example.com';
 const PHONE = '<sip:alice@10.0.0.1:5060>;+g.oma.sip-im';
@@ -37,66 +34,11 @@ async function setup(o: { originator?: string | null } = {}) {
     toTag: () => newTag(),
     onChange: (aor, all, added) => notifier.registrationChanged(aor, all, added),
   });
-  const originator = o.originator === undefined ? ALICE : o.originator;
-  const serverLayer: TransactionLayer = new TransactionLayer({
-    transport: net.transport('core.test'),
-    clock,
-    core: {
-      receiveRequest: (req: SipRequest, incoming: Incoming) => {
-        const tx = serverLayer.createServerTransaction(req, incoming.flow);
-        // As the SIP core does: the originator is authenticated outside dialogs only.
-        const inDialog = req.to().params.get('tag') !== undefined;
-        const r: LocalRequest = { request: req, tx, incoming, originator: inDialog ? null : originator, target: ALICE };
-        void (inDialog ? notifier.hooks.serviceRequest!(r) : notifier.hooks.beforeLocation!(r)).then((took) => {
-          if (!took) tx.respond(createResponse(req, 404, { toTag: newTag() }));
-        });
-      },
-      receiveAck: () => undefined,
-    },
-  });
-  notifier = new RegEventNotifier({ layer: serverLayer, bindings, clock, domain: 'example.com' });
-  const notifies: SipRequest[] = [];
-  let notifyStatus = 200;
-  const aliceTransport = net.transport('alice.test');
-  const clientLayer: TransactionLayer = new TransactionLayer({
-    transport: aliceTransport,
-    clock,
-    core: {
-      receiveRequest: (req: SipRequest, incoming: Incoming) => {
-        notifies.push(req);
-        clientLayer.createServerTransaction(req, incoming.flow).respond(createResponse(req, notifyStatus));
-      },
-      receiveAck: () => undefined,
-    },
-  });
-  const callId = newCallId();
-  const fromTag = newTag();
-  let cseq = 0;
+  const h = subscriptionHarness({ clock, net, serverHost: 'core.test', event: 'reg', hooks: () => notifier.hooks, originator: o.originator });
+  notifier = new RegEventNotifier({ layer: h.serverLayer, bindings, clock, domain: 'example.com' });
   let regCseq = 0;
-  let toTag: string | undefined;
-  let target = ALICE;
-  /** Sends a SUBSCRIBE (a refresh once the dialog exists) and lets the network deliver everything. */
-  async function subscribe(expires: number | null, headers: ReadonlyArray<readonly [string, string]> = []): Promise<SipResponse> {
-    const req = new SipRequest('SUBSCRIBE', target);
-    req.append('Max-Forwards', '70');
-    req.append('From', `<${ALICE}>;tag=${fromTag}`);
-    req.append('To', toTag === undefined ? `<${ALICE}>` : `<${ALICE}>;tag=${toTag}`);
-    req.append('Call-ID', callId);
-    req.append('CSeq', `${++cseq} SUBSCRIBE`);
-    req.append('Contact', '<sip:alice@alice.test:5060>');
-    req.append('Event', 'reg');
-    if (expires !== null) req.append('Expires', String(expires));
-    for (const [n, v] of headers) req.append(n, v);
-    let res: SipResponse | undefined;
-    clientLayer.sendRequest(req, { protocol: 'UDP', address: 'core.test', port: 5060 }, { receiveResponse: (r) => (res = r) });
-    await settle();
-    assert.ok(res, 'a response arrived');
-    if (res.status === 200 && toTag === undefined) {
-      toTag = res.to().params.get('tag') ?? undefined;
-      target = /<([^>]+)>/.exec(res.get('contact')!)![1]!;
-    }
-    return res;
-  }
+  const subscribe = (expires: number | null, headers: ReadonlyArray<readonly [string, string]> = []) => h.subscribe(expires, { headers });
+  const settle = h.settle;
   /** A REGISTER of one of alice's devices (each device its own Call-ID), then delivery of what follows. */
   async function reg(device: string, contact: string, expires: number): Promise<void> {
     const res = await registrar.register(register({ contacts: [contact], expires, callId: `${device}-call`, cseq: ++regCseq }), {
@@ -107,21 +49,15 @@ async function setup(o: { originator?: string | null } = {}) {
     assert.equal(res.status, 200);
     await settle();
   }
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 5; i++) {
-      clock.advance(0);
-      await new Promise((r) => setImmediate(r));
-    }
-  }
   return {
-    rejected: aliceTransport.rejected,
+    rejected: h.rejected,
     clock,
     notifier,
-    notifies,
+    notifies: h.notifies,
     subscribe,
     reg,
     settle,
-    setNotifyStatus: (s: number) => (notifyStatus = s),
+    setNotifyStatus: h.setNotifyStatus,
   };
 }
 

@@ -3,16 +3,12 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/formats/clock.js';
 import { parseXmlDocument } from '../../src/formats/xml-parse.js';
 import { attrValue, elementChildren } from '../../src/formats/xml-tree.js';
-import type { LocalRequest } from '../../src/core/sip-core.js';
-import { SipRequest, type SipResponse } from '../../src/sip/message.js';
-import { createResponse } from '../../src/sip/response.js';
-import { newCallId, newTag } from '../../src/sip/ids.js';
-import { TransactionLayer } from '../../src/sip/transaction/transaction-layer.js';
-import type { Incoming } from '../../src/sip/transport/types.js';
+import type { SipRequest } from '../../src/sip/message.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
 import { SqliteXcapDocuments } from '../../src/store/sqlite/xcap-documents.js';
 import { XcapDiffNotifier } from '../../src/xdms/xcap-diff-notifier.js';
 import { LoopNetwork } from '../support/loop-transport.js';
+import { subscriptionHarness } from '../support/subscription-harness.js';
 
 const ALICE = 'sip:alice@example.com';
 const LISTS = '<?xml version="1.0"?><resource-lists xmlns="urn:ietf:params:xml:ns:resource-lists"><list name="l"/></resource-lists>';
@@ -23,82 +19,20 @@ async function setup() {
   const net = new LoopNetwork({ clock });
   const store = new SqliteXcapDocuments(openSqlite(':memory:'));
   let notifier!: XcapDiffNotifier;
-  const serverLayer: TransactionLayer = new TransactionLayer({
-    transport: net.transport('xdms.test'),
-    clock,
-    core: {
-      receiveRequest: (req: SipRequest, incoming: Incoming) => {
-        const tx = serverLayer.createServerTransaction(req, incoming.flow);
-        // As the SIP core does: the originator is authenticated outside dialogs only.
-        const inDialog = req.to().params.get('tag') !== undefined;
-        const r: LocalRequest = { request: req, tx, incoming, originator: inDialog ? null : ALICE, target: ALICE };
-        void (inDialog ? notifier.hooks.serviceRequest!(r) : notifier.hooks.beforeLocation!(r)).then((took) => {
-          if (!took) tx.respond(createResponse(req, 404, { toTag: newTag() }));
-        });
-      },
-      receiveAck: () => undefined,
-    },
-  });
-  notifier = new XcapDiffNotifier({ layer: serverLayer, store, clock, domain: 'example.com', xcapRoot: 'http://xcap.example.com/xcap' });
-  const notifies: SipRequest[] = [];
-  let notifyStatus = 200;
-  const aliceTransport = net.transport('alice.test');
-  const clientLayer: TransactionLayer = new TransactionLayer({
-    transport: aliceTransport,
-    clock,
-    core: {
-      receiveRequest: (req: SipRequest, incoming: Incoming) => {
-        notifies.push(req);
-        clientLayer.createServerTransaction(req, incoming.flow).respond(createResponse(req, notifyStatus));
-      },
-      receiveAck: () => undefined,
-    },
-  });
-  const callId = newCallId();
-  const fromTag = newTag();
-  let cseq = 0;
-  let toTag: string | undefined;
-  let target = ALICE;
-  /** Sends a SUBSCRIBE (a refresh once the dialog exists) and lets the network deliver everything. */
-  async function subscribe(expires: number | null, body = ''): Promise<SipResponse> {
-    const req = new SipRequest('SUBSCRIBE', target);
-    req.append('Max-Forwards', '70');
-    req.append('From', `<${ALICE}>;tag=${fromTag}`);
-    req.append('To', toTag === undefined ? `<${ALICE}>` : `<${ALICE}>;tag=${toTag}`);
-    req.append('Call-ID', callId);
-    req.append('CSeq', `${++cseq} SUBSCRIBE`);
-    req.append('Contact', '<sip:alice@alice.test:5060>');
-    req.append('Event', 'xcap-diff');
-    if (expires !== null) req.append('Expires', String(expires));
-    if (body !== '') {
-      req.append('Content-Type', 'application/resource-lists+xml');
-      req.body = new TextEncoder().encode(body);
-    }
-    let res: SipResponse | undefined;
-    clientLayer.sendRequest(req, { protocol: 'UDP', address: 'xdms.test', port: 5060 }, { receiveResponse: (r) => (res = r) });
-    await settle();
-    assert.ok(res, 'a response arrived');
-    if (res.status === 200 && toTag === undefined) {
-      toTag = res.to().params.get('tag') ?? undefined;
-      target = /<([^>]+)>/.exec(res.get('contact')!)![1]!;
-    }
-    return res;
-  }
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 5; i++) {
-      clock.advance(0);
-      await new Promise((r) => setImmediate(r));
-    }
-  }
+  const h = subscriptionHarness({ clock, net, serverHost: 'xdms.test', event: 'xcap-diff', hooks: () => notifier.hooks });
+  notifier = new XcapDiffNotifier({ layer: h.serverLayer, store, clock, domain: 'example.com', xcapRoot: 'http://xcap.example.com/xcap' });
+  /** A SUBSCRIBE, with a resource list of what to watch as its body when given. */
+  const subscribe = (expires: number | null, body = '') =>
+    h.subscribe(expires, body === '' ? {} : { body: { type: 'application/resource-lists+xml', text: body } });
   return {
-    rejected: aliceTransport.rejected,
+    rejected: h.rejected,
     clock,
     store,
     notifier,
-    notifies,
+    notifies: h.notifies,
     subscribe,
-    settle,
-    setNotifyStatus: (s: number) => (notifyStatus = s),
+    settle: h.settle,
+    setNotifyStatus: h.setNotifyStatus,
   };
 }
 
