@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/server.js';
-import { TestUa } from '../support/test-ua.js';
+import { uaPool } from '../support/test-ua.js';
 import { httpAs, type HttpReply } from './support/http-client.js';
 import { isMessage, settle, waitForCount } from './support/inbox.js';
 import { ManualClock } from '../../src/formats/clock.js';
@@ -23,12 +23,7 @@ function entries(xml: string): Array<Record<string, string>> {
 
 describe('the XDMS deferred-list document (OMA IM digest §3.4): the user lists stored messages over XCAP', () => {
   let server: TestServer;
-  const uas: TestUa[] = [];
-  const ua = async (user: string, protocol: 'UDP' | 'TCP' = 'UDP') => {
-    const u = await TestUa.create({ user, password: `${user}-pw`, serverPort: server.sipPort, protocol });
-    uas.push(u);
-    return u;
-  };
+  const { ua, closeAll } = uaPool(() => server.sipPort);
   /** GETs bob's list until `pred` holds (the IM server writes it just after the store commits). */
   const listWhen = async (pred: (r: HttpReply) => boolean, what: string): Promise<HttpReply> => {
     const deadline = Date.now() + 5000;
@@ -44,7 +39,7 @@ describe('the XDMS deferred-list document (OMA IM digest §3.4): the user lists 
     server = await startServer({ users: { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw' } });
   });
   after(async () => {
-    for (const u of uas) await u.close();
+    await closeAll();
     assert.equal(await server.stop(), 0);
   });
 

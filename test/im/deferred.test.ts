@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/server.js';
-import { TestUa } from '../support/test-ua.js';
+import { TestUa, uaPool } from '../support/test-ua.js';
 import { httpAs, httpPlain, putXcap } from './support/http-client.js';
 import { isMessage, settle, waitForCount } from './support/inbox.js';
 
@@ -11,19 +11,14 @@ const CPIM = (text: string) =>
 
 describe('IM server deferred messaging (OMA IM digest §3.4): store, push on registration, retrieval', () => {
   let server: TestServer;
-  const uas: TestUa[] = [];
-  const ua = async (user: string, protocol: 'UDP' | 'TCP' = 'UDP') => {
-    const u = await TestUa.create({ user, password: `${user}-pw`, serverPort: server.sipPort, protocol });
-    uas.push(u);
-    return u;
-  };
+  const { ua, closeAll } = uaPool(() => server.sipPort);
   const cred = (name: string) => ({ name, password: `${name}-pw` });
 
   before(async () => {
     server = await startServer({ users: Object.fromEntries(USERS.map((n) => [n, `${n}-pw`])) });
   });
   after(async () => {
-    for (const u of uas) await u.close();
+    await closeAll();
     assert.equal(await server.stop(), 0);
   });
 

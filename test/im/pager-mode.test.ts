@@ -1,18 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/server.js';
-import { TestUa } from '../support/test-ua.js';
+import { uaPool } from '../support/test-ua.js';
 
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin'];
 
 describe('IM server pager mode (RFC 3428, OMA IM digest §3.1)', () => {
   let server: TestServer;
-  const uas: TestUa[] = [];
-  const ua = async (user: string, protocol: 'UDP' | 'TCP' = 'UDP') => {
-    const u = await TestUa.create({ user, password: `${user}-pw`, serverPort: server.sipPort, protocol });
-    uas.push(u);
-    return u;
-  };
+  const { ua, closeAll } = uaPool(() => server.sipPort);
 
   before(async () => {
     server = await startServer({
@@ -21,7 +16,7 @@ describe('IM server pager mode (RFC 3428, OMA IM digest §3.1)', () => {
     });
   });
   after(async () => {
-    for (const u of uas) await u.close();
+    await closeAll();
     assert.equal(await server.stop(), 0);
   });
 

@@ -180,3 +180,21 @@ export class TestUa {
     await this.transport.close();
   }
 }
+
+/**
+ * UAs of users whose password is "<name>-pw" (as the IM tests create them),
+ * made on demand against the server's SIP port and closed together.
+ */
+export function uaPool(sipPort: () => number) {
+  const uas: TestUa[] = [];
+  return {
+    ua: async (user: string, protocol: 'UDP' | 'TCP' = 'UDP'): Promise<TestUa> => {
+      const u = await TestUa.create({ user, password: `${user}-pw`, serverPort: sipPort(), protocol });
+      uas.push(u);
+      return u;
+    },
+    closeAll: async (): Promise<void> => {
+      for (const u of uas.splice(0)) await u.close();
+    },
+  };
+}
