@@ -50,7 +50,12 @@ export interface TestServerOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** Starts `simpleim server` as operators do, on free loopback ports, and waits for its ready line. */
+/**
+ * Starts `simpleim server` as operators do, on free loopback ports, and waits
+ * for its ready line. A port found free (or released by an earlier server)
+ * can be taken by another test's socket before the server binds it: then it
+ * starts again, on new ports where the caller did not fix them.
+ */
 export async function startServer(o: TestServerOptions = {}): Promise<TestServer> {
   const domain = o.domain ?? 'example.com';
   const data = o.data ?? mkdtempSync(join(tmpdir(), 'simpleim-'));
@@ -58,6 +63,17 @@ export async function startServer(o: TestServerOptions = {}): Promise<TestServer
     const r = simpleim(['user', 'add', name, '--password', pw, '--data', data, '--domain', domain]);
     if (r.code !== 0 && !/already exists/.test(r.stderr)) throw new Error(`user add failed: ${r.stderr}`);
   }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(o, domain, data);
+    } catch (e) {
+      if (attempt >= 4 || !/EADDRINUSE/.test(String(e))) throw e;
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
+}
+
+async function startOnce(o: TestServerOptions, domain: string, data: string): Promise<TestServer> {
   const sipPort = o.sipPort ?? (await freePort());
   const httpPort = o.httpPort ?? (await freePort());
   const args = [
